@@ -1,0 +1,72 @@
+//! Database access: the backend choice, the pool, the schema and the migrations.
+//!
+//! Handlers never touch a connection on an async worker: [`Db::run`] moves the
+//! closure to actix's blocking thread pool and maps pool and diesel errors onto the
+//! contract's statuses (a lost database is a 503).
+
+mod backend;
+pub mod migrations;
+mod pool;
+pub mod schema;
+
+use std::time::Duration;
+
+pub use backend::{Backend, DbConnection};
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+pub use pool::ConnectionPool;
+
+use crate::errors::ApiError;
+
+/// The pool plus the backend it talks to; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: ConnectionPool,
+    backend: Backend,
+}
+
+impl Db {
+    pub fn connect(database_url: &str, size: u32, timeout: Duration) -> anyhow::Result<Self> {
+        let (backend, url) = Backend::from_url(database_url).map_err(anyhow::Error::msg)?;
+        Ok(Self { pool: pool::build(backend, &url, size, timeout), backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Runs `f` on the calling thread: for the command line and start-up.
+    pub fn run_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut conn = self.pool.get().map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        f(&mut conn)
+    }
+
+    /// Runs the embedded migrations.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.pool.get().map_err(|e| anyhow::anyhow!("connecting to the database: {e}"))?;
+        migrations::run_pending(&mut conn)
+    }
+}
+
+/// Now, in UTC, to the second: Laravel writes `Y-m-d H:i:s`, and both backends
+/// then store the same text.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(0)
+}

@@ -1,0 +1,22 @@
+//! `GET /health`: is the process up, and can it reach its database?
+
+use actix_web::{web, HttpResponse};
+use diesel::RunQueryDsl;
+use serde_json::json;
+
+use crate::startup::AppState;
+
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let probe = state.db.run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await;
+    match probe {
+        Ok(_) => HttpResponse::Ok().json(json!({ "status": "ok", "database": "ok" })),
+        Err(e) => {
+            log::warn!("health check: database unavailable ({e})");
+            HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "5")).json(json!({
+                "status": "unavailable",
+                "database": "unavailable",
+                "message": "Service Unavailable.",
+            }))
+        }
+    }
+}

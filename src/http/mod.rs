@@ -1,0 +1,8 @@
+//! HTTP plumbing shared by every resource: request bodies, the client IP, the
+//! JSON 404/405 answers and the route table helper.
+
+pub mod body;
+pub mod client_ip;
+pub mod fallback;
+
+pub use body::InputBody;

@@ -1,0 +1,147 @@
+//! Builds the application: state, middleware and every route. `serve` and the
+//! tests both start the service through [`Application::build`].
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{Condition, DefaultHeaders, Logger};
+use actix_web::{web, App, HttpRequest, HttpServer};
+
+use crate::auth::{PasswordHasher, TokenVerifier};
+use crate::config::{Config, CorsOrigins};
+use crate::db::Db;
+use crate::errors::ApiError;
+use crate::http::fallback::{self, resource};
+use crate::{health, planets, tokens, users, web_client};
+
+/// What every handler can reach; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub verifier: TokenVerifier,
+    pub hasher: PasswordHasher,
+}
+
+impl AppState {
+    /// Builds the state: the pool (connections open lazily) and the hashing threads.
+    pub fn new(config: Config) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url, config.db_pool_size, config.db_timeout)?;
+        let verifier = TokenVerifier::new(
+            db.clone(),
+            config.token_prefix.clone(),
+            config.token_expiration_minutes,
+            config.token_cache_ttl,
+        );
+        let hasher = PasswordHasher::start(config.bcrypt_threads, config.bcrypt_cost);
+        Ok(Self { config: Arc::new(config), db, verifier, hasher })
+    }
+
+    /// The state of the app serving `req`.
+    pub fn from_request_ref(req: &HttpRequest) -> Result<&AppState, ApiError> {
+        req.app_data::<web::Data<AppState>>()
+            .map(|data| data.get_ref())
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState is not registered")))
+    }
+}
+
+/// Every route of the service, for [`App::configure`].
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    let api = |cfg: &mut web::ServiceConfig| {
+        tokens::configure(cfg);
+        users::configure(cfg);
+        planets::configure(cfg);
+    };
+    cfg.service(web::scope("/api/v1").configure(api))
+        .service(web::scope("/api").configure(api))
+        .service(web::scope("/oauth").configure(tokens::configure_oauth))
+        .configure(web_client::configure)
+        .service(
+            resource("/health", &["GET"]).route(web::get().to(health::health)).route(web::head().to(health::health)),
+        );
+}
+
+fn cors(origins: &CorsOrigins) -> Cors {
+    let cors = Cors::default()
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .expose_headers([
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::WWW_AUTHENTICATE,
+            header::HeaderName::from_static("x-ratelimit-limit"),
+            header::HeaderName::from_static("x-ratelimit-remaining"),
+            header::HeaderName::from_static("x-ratelimit-reset"),
+        ])
+        .max_age(3600);
+    match origins {
+        CorsOrigins::Any => cors.allow_any_origin(),
+        CorsOrigins::List(list) => list.iter().fold(cors, |c, origin| c.allowed_origin(origin)),
+        CorsOrigins::None => cors,
+    }
+}
+
+/// A running server and the port it listens on.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Migrates the database, binds `config.bind_addr` (port 0: any free port)
+    /// and prepares the server; [`Application::run`] serves.
+    pub fn build(config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.bind_addr)
+            .map_err(|e| anyhow::anyhow!("binding {}: {e}", config.bind_addr))?;
+        let state = AppState::new(config)?;
+        let migrated = state.db.migrate()?;
+        if migrated > 0 {
+            log::info!("ran {migrated} migration(s)");
+        }
+        Self::with_listener(state, listener)
+    }
+
+    /// Serves `state` on an already bound listener.
+    pub fn with_listener(state: AppState, listener: TcpListener) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let config = Arc::clone(&state.config);
+        let (workers, grace) = (config.workers, config.shutdown_grace.as_secs());
+        let data = web::Data::new(state);
+        let server = HttpServer::new(move || {
+            let cors_enabled = config.cors_allowed_origins != CorsOrigins::None;
+            App::new()
+                .app_data(data.clone())
+                .configure(routes)
+                .default_service(web::to(fallback::not_found))
+                .wrap(Condition::new(cors_enabled, cors(&config.cors_allowed_origins)))
+                .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+                .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+        })
+        .workers(workers)
+        .shutdown_timeout(grace)
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
+        .keep_alive(std::time::Duration::from_secs(30))
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server (tests, signals).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server stops (SIGTERM/SIGINT: graceful shutdown within
+    /// `SHUTDOWN_GRACE_SECONDS`).
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

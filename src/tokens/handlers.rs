@@ -1,0 +1,193 @@
+//! Login, logout, token management and the OAuth2 revoke/introspect endpoints.
+
+use actix_web::http::header::{self, CacheControl, CacheDirective};
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde_json::json;
+
+use super::input::{self, TokenOptions};
+use super::mint::{mint, TokenRequest};
+use super::model::TokenJson;
+use super::queries;
+use crate::auth::{throttle, Abilities, Ability, Authenticated};
+use crate::db;
+use crate::errors::ApiError;
+use crate::http::client_ip::client_ip;
+use crate::http::InputBody;
+use crate::planets::handlers::parse_id;
+use crate::startup::AppState;
+use crate::users::queries as users;
+
+/// Responses that carry or describe a token must never be cached (RFC 6749 §5.1).
+pub fn no_store(mut builder: HttpResponseBuilder) -> HttpResponseBuilder {
+    builder
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .insert_header((header::PRAGMA, "no-cache"));
+    builder
+}
+
+fn credentials_do_not_match() -> ApiError {
+    ApiError::invalid("email", "The credentials do not match.")
+}
+
+/// A token request for `user_id`, its expiry worked out.
+pub fn token_request(state: &AppState, user_id: i64, options: TokenOptions) -> TokenRequest {
+    let (expires_at, effective_expiry) = state.verifier.expiry_for_new(db::now(), options.expires_in_minutes);
+    TokenRequest { user_id, name: options.name, abilities: options.abilities, expires_at, effective_expiry }
+}
+
+/// `POST /login`
+pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: InputBody) -> Result<HttpResponse, ApiError> {
+    let (credentials, options) = input::login(&body.0).map_err(ApiError::Validation)?;
+    let key = throttle::key(&credentials.email, &client_ip(&req, &state.config.trusted_proxies));
+    let max_attempts = state.config.login_max_attempts;
+
+    let (locked, user) = state
+        .db
+        .run({
+            let (key, email) = (key.clone(), credentials.email.clone());
+            move |conn| {
+                if let Some(seconds) = throttle::locked_for(conn, &key, max_attempts, db::now())? {
+                    return Ok((Some(seconds), None));
+                }
+                Ok((None, users::find_by_email(conn, &email)?))
+            }
+        })
+        .await?;
+    if let Some(retry_after) = locked {
+        return Err(ApiError::TooManyAttempts { retry_after, limit: max_attempts });
+    }
+
+    // Unknown users are checked against a dummy hash: both failures cost the same.
+    let stored = user.as_ref().map(|u| u.password.clone());
+    let valid = state.hasher.verify(credentials.password, stored).await?;
+    let Some(user) = user.filter(|_| valid) else {
+        state.db.run(move |conn| Ok(throttle::hit(conn, &key, db::now())?)).await?;
+        return Err(credentials_do_not_match());
+    };
+
+    let request = token_request(&state, user.id, options);
+    let prefix = state.config.token_prefix.clone();
+    let issued = state
+        .db
+        .run(move |conn| {
+            throttle::clear(conn, &key)?;
+            Ok(mint(conn, &prefix, &request, db::now())?)
+        })
+        .await?;
+    log::info!("login: user {} received a new token", user.id);
+    Ok(no_store(HttpResponse::Ok()).json(issued))
+}
+
+/// `POST /logout`: deletes exactly the token that made the request.
+pub async fn logout(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let id = auth.token.id;
+    state.db.run(move |conn| Ok(queries::delete(conn, id)?)).await?;
+    state.verifier.forget_hashes([auth.token.token.as_str()]);
+    Ok(no_store(HttpResponse::Ok()).json(json!({ "message": "You have been successfully logged out" })))
+}
+
+/// `GET /tokens` (ability `tokens:manage`): the caller's own tokens.
+pub async fn list(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    auth.require(Ability::TokensManage)?;
+    let (user_id, current) = (auth.user.id, auth.token.id);
+    let expiration = state.verifier.expiration_minutes();
+    let tokens = state.db.run(move |conn| Ok(queries::list_for_user(conn, user_id)?)).await?;
+    let data: Vec<TokenJson> = tokens
+        .into_iter()
+        .map(|t| TokenJson {
+            id: t.id,
+            abilities: Abilities::from_column(t.abilities.as_deref()).names().to_vec(),
+            last_used_at: t.last_used_at,
+            expires_at: t.effective_expiry(expiration),
+            created_at: t.created_at,
+            current: t.id == current,
+            name: t.name,
+        })
+        .collect();
+    Ok(no_store(HttpResponse::Ok()).json(json!({ "data": data })))
+}
+
+/// `POST /tokens` (ability `tokens:manage`): a token can grant only what it holds.
+pub async fn create(auth: Authenticated, state: web::Data<AppState>, body: InputBody) -> Result<HttpResponse, ApiError> {
+    auth.require(Ability::TokensManage)?;
+    let options = input::new_token(&body.0).map_err(ApiError::Validation)?;
+    if !auth.abilities.can_grant(&options.abilities) {
+        return Err(ApiError::MissingAbility);
+    }
+    let request = token_request(&state, auth.user.id, options);
+    let prefix = state.config.token_prefix.clone();
+    let issued = state.db.run(move |conn| Ok(mint(conn, &prefix, &request, db::now())?)).await?;
+    Ok(no_store(HttpResponse::Created()).json(issued))
+}
+
+/// `DELETE /tokens/{id}` (ability `tokens:manage`): someone else's id is a 404.
+pub async fn delete(auth: Authenticated, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    auth.require(Ability::TokensManage)?;
+    let id = parse_id(&id)?;
+    let user_id = auth.user.id;
+    let hash = state.db.run(move |conn| Ok(queries::delete_owned(conn, user_id, id)?)).await?;
+    let hash = hash.ok_or_else(|| ApiError::NotFound("Token not found.".into()))?;
+    state.verifier.forget_hashes([hash.as_str()]);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `DELETE /tokens` (ability `tokens:manage`): every token of the caller.
+pub async fn delete_all(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    auth.require(Ability::TokensManage)?;
+    let user_id = auth.user.id;
+    let hashes = state.db.run(move |conn| Ok(queries::delete_all_for_user(conn, user_id)?)).await?;
+    state.verifier.forget_hashes(hashes.iter().map(String::as_str));
+    Ok(no_store(HttpResponse::Ok()).json(json!({
+        "message": "All tokens have been revoked.",
+        "revoked": hashes.len(),
+    })))
+}
+
+/// `POST /oauth/revoke` (RFC 7009): always 200 `{}`.
+pub async fn revoke(state: web::Data<AppState>, body: InputBody) -> Result<HttpResponse, ApiError> {
+    if let Some(presented) = input::token_parameter(&body.0).and_then(|t| state.verifier.parse(t).ok()) {
+        let revoked = state
+            .db
+            .run(move |conn| {
+                let found = match presented.id {
+                    Some(id) => queries::find_with_user_by_id(conn, id)?,
+                    None => queries::find_with_user_by_hash(conn, presented.hash.as_str())?,
+                };
+                match found {
+                    Some((token, _)) if presented.hash.matches(&token.token) => {
+                        queries::delete(conn, token.id)?;
+                        Ok(Some(token.token))
+                    }
+                    _ => Ok(None),
+                }
+            })
+            .await?;
+        if let Some(hash) = revoked {
+            state.verifier.forget_hashes([hash.as_str()]);
+        }
+    }
+    Ok(no_store(HttpResponse::Ok()).json(json!({})))
+}
+
+/// `POST /oauth/introspect` (RFC 7662; ability `tokens:introspect`).
+pub async fn introspect(auth: Authenticated, state: web::Data<AppState>, body: InputBody) -> Result<HttpResponse, ApiError> {
+    auth.require(Ability::TokensIntrospect)?;
+    let inactive = || Ok(no_store(HttpResponse::Ok()).json(json!({ "active": false })));
+    let Some(presented) = input::token_parameter(&body.0).and_then(|t| state.verifier.parse(t).ok()) else {
+        return inactive();
+    };
+    let Some(context) = state.verifier.lookup(presented).await? else { return inactive() };
+    let token = &context.token;
+    let mut answer = json!({
+        "active": true,
+        "scope": context.abilities.names().join(" "),
+        "token_type": "Bearer",
+        "sub": context.user.id.to_string(),
+        "username": context.user.email,
+        "iat": token.created_at.map(|t| t.and_utc().timestamp()),
+    });
+    if let Some(exp) = token.effective_expiry(state.verifier.expiration_minutes()) {
+        answer["exp"] = json!(exp.and_utc().timestamp());
+    }
+    Ok(no_store(HttpResponse::Ok()).json(answer))
+}
