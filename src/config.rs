@@ -59,22 +59,36 @@ impl Config {
     /// Reads settings through `lookup`, so tests can build a configuration without
     /// touching the process environment. Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
 
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://mission-control.db".into());
+        let database_url =
+            get("DATABASE_URL").unwrap_or_else(|| "sqlite://mission-control.db".into());
         if !(database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://")
             || database_url.starts_with("sqlite://"))
         {
-            return Err(err("DATABASE_URL", "must start with postgres:// or sqlite://"));
+            return Err(err(
+                "DATABASE_URL",
+                "must start with postgres:// or sqlite://",
+            ));
         }
 
-        let token_prefix = lookup("TOKEN_PREFIX").map_or_else(|| "mc_".to_owned(), |v| v.trim().to_owned());
+        let token_prefix =
+            lookup("TOKEN_PREFIX").map_or_else(|| "mc_".to_owned(), |v| v.trim().to_owned());
         if token_prefix.len() > 32
-            || !token_prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            || !token_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         {
-            return Err(err("TOKEN_PREFIX", "must be at most 32 characters of A-Z, a-z, 0-9, '_' or '-'"));
+            return Err(err(
+                "TOKEN_PREFIX",
+                "must be at most 32 characters of A-Z, a-z, 0-9, '_' or '-'",
+            ));
         }
 
         let cors_allowed_origins = match get("CORS_ALLOWED_ORIGINS") {
@@ -86,11 +100,13 @@ impl Config {
                     .map(|o| o.trim().trim_end_matches('/').to_owned())
                     .filter(|o| !o.is_empty())
                     .collect();
-                if let Some(bad) = list
-                    .iter()
-                    .find(|o| !(o.starts_with("http://") || o.starts_with("https://")) || o.contains(' '))
-                {
-                    return Err(err("CORS_ALLOWED_ORIGINS", format!("{bad:?} is not an origin like http://localhost:3000")));
+                if let Some(bad) = list.iter().find(|o| {
+                    !(o.starts_with("http://") || o.starts_with("https://")) || o.contains(' ')
+                }) {
+                    return Err(err(
+                        "CORS_ALLOWED_ORIGINS",
+                        format!("{bad:?} is not an origin like http://localhost:3000"),
+                    ));
                 }
                 CorsOrigins::List(list)
             }
@@ -105,7 +121,12 @@ impl Config {
                 .map(|p| {
                     IpNet::from_str(p)
                         .or_else(|_| IpAddr::from_str(p).map(IpNet::from))
-                        .map_err(|_| err("TRUSTED_PROXIES", format!("{p:?} is not an IP address or CIDR range")))
+                        .map_err(|_| {
+                            err(
+                                "TRUSTED_PROXIES",
+                                format!("{p:?} is not an IP address or CIDR range"),
+                            )
+                        })
                 })
                 .collect::<Result<_, _>>()?,
         };
@@ -118,12 +139,19 @@ impl Config {
             token_expiration_minutes: ranged(&get, "TOKEN_EXPIRATION_MINUTES", 1, 10_000_000)?,
             bcrypt_cost: ranged(&get, "BCRYPT_COST", 4, 31)?.unwrap_or(12) as u32,
             db_pool_size: ranged(&get, "DB_POOL_SIZE", 1, 1000)?.unwrap_or(10) as u32,
-            db_timeout: Duration::from_secs(ranged(&get, "DB_TIMEOUT_SECONDS", 1, 600)?.unwrap_or(3) as u64),
-            login_max_attempts: ranged(&get, "LOGIN_MAX_ATTEMPTS", 1, 1_000_000)?.unwrap_or(5) as u32,
+            db_timeout: Duration::from_secs(
+                ranged(&get, "DB_TIMEOUT_SECONDS", 1, 600)?.unwrap_or(3) as u64,
+            ),
+            login_max_attempts: ranged(&get, "LOGIN_MAX_ATTEMPTS", 1, 1_000_000)?.unwrap_or(5)
+                as u32,
             registration_enabled: boolean(&get, "REGISTRATION_ENABLED")?.unwrap_or(true),
             cors_allowed_origins,
-            token_cache_ttl: Duration::from_secs(ranged(&get, "TOKEN_CACHE_TTL_SECONDS", 0, 3600)?.unwrap_or(1) as u64),
-            shutdown_grace: Duration::from_secs(ranged(&get, "SHUTDOWN_GRACE_SECONDS", 0, 3600)?.unwrap_or(30) as u64),
+            token_cache_ttl: Duration::from_secs(
+                ranged(&get, "TOKEN_CACHE_TTL_SECONDS", 0, 3600)?.unwrap_or(1) as u64,
+            ),
+            shutdown_grace: Duration::from_secs(
+                ranged(&get, "SHUTDOWN_GRACE_SECONDS", 0, 3600)?.unwrap_or(30) as u64,
+            ),
             trusted_proxies,
             workers: ranged(&get, "WORKERS", 1, 256)?.map_or(cores, |n| n as usize),
             bcrypt_threads: ranged(&get, "BCRYPT_THREADS", 1, 256)?.map_or(cores, |n| n as usize),
@@ -137,7 +165,10 @@ impl Config {
 }
 
 fn err(variable: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError { variable, problem: problem.into() }
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
 }
 
 fn parse<T: FromStr>(
@@ -146,7 +177,10 @@ fn parse<T: FromStr>(
     expected: &str,
 ) -> Result<Option<T>, ConfigError> {
     get(name)
-        .map(|v| v.parse::<T>().map_err(|_| err(name, format!("expected {expected}, got {v:?}"))))
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|_| err(name, format!("expected {expected}, got {v:?}")))
+        })
         .transpose()
 }
 
@@ -158,12 +192,17 @@ fn ranged(
 ) -> Result<Option<i64>, ConfigError> {
     let expected = format!("an integer from {min} to {max}");
     match parse::<i64>(get, name, &expected)? {
-        Some(n) if !(min..=max).contains(&n) => Err(err(name, format!("expected {expected}, got {n}"))),
+        Some(n) if !(min..=max).contains(&n) => {
+            Err(err(name, format!("expected {expected}, got {n}")))
+        }
         other => Ok(other),
     }
 }
 
-fn boolean(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<Option<bool>, ConfigError> {
+fn boolean(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<bool>, ConfigError> {
     get(name)
         .map(|v| match v.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "on" => Ok(true),
@@ -178,7 +217,10 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
     }
 
@@ -222,15 +264,26 @@ mod tests {
     #[test]
     fn lists_are_parsed() {
         let c = config(&[
-            ("CORS_ALLOWED_ORIGINS", "http://localhost:3000, https://app.example/"),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                "http://localhost:3000, https://app.example/",
+            ),
             ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
         ])
         .expect("valid");
         assert_eq!(
             c.cors_allowed_origins,
-            CorsOrigins::List(vec!["http://localhost:3000".into(), "https://app.example".into()])
+            CorsOrigins::List(vec![
+                "http://localhost:3000".into(),
+                "https://app.example".into()
+            ])
         );
         assert_eq!(c.trusted_proxies.len(), 2);
-        assert_eq!(config(&[("CORS_ALLOWED_ORIGINS", "*")]).expect("valid").cors_allowed_origins, CorsOrigins::Any);
+        assert_eq!(
+            config(&[("CORS_ALLOWED_ORIGINS", "*")])
+                .expect("valid")
+                .cors_allowed_origins,
+            CorsOrigins::Any
+        );
     }
 }

@@ -56,7 +56,10 @@ impl FieldErrors {
     /// Laravel's summary: the first message, plus "(and N more error[s])".
     pub fn summary(&self) -> String {
         let mut all = self.0.iter().flat_map(|(_, m)| m.iter());
-        let first = all.next().cloned().unwrap_or_else(|| "The given data was invalid.".into());
+        let first = all
+            .next()
+            .cloned()
+            .unwrap_or_else(|| "The given data was invalid.".into());
         match all.count() {
             0 => first,
             1 => format!("{first} (and 1 more error)"),
@@ -90,8 +93,14 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     /// 405 for a known path; `allowed` lists its methods.
-    #[error("The {method} method is not supported for route {path}. Supported methods: {allowed}.")]
-    MethodNotAllowed { method: String, path: String, allowed: String },
+    #[error(
+        "The {method} method is not supported for route {path}. Supported methods: {allowed}."
+    )]
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allowed: String,
+    },
     /// 413: the body is over the limit.
     #[error("The request body must not be larger than {limit_kib} KiB.")]
     PayloadTooLarge { limit_kib: usize },
@@ -146,11 +155,18 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated { token_presented } => {
                 response.insert_header((
                     header::WWW_AUTHENTICATE,
-                    if *token_presented { r#"Bearer error="invalid_token""# } else { "Bearer" },
+                    if *token_presented {
+                        r#"Bearer error="invalid_token""#
+                    } else {
+                        "Bearer"
+                    },
                 ));
             }
             ApiError::MissingAbility => {
-                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="insufficient_scope""#));
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    r#"Bearer error="insufficient_scope""#,
+                ));
             }
             ApiError::MethodNotAllowed { allowed, .. } => {
                 response.insert_header((header::ALLOW, allowed.as_str()));
@@ -230,9 +246,15 @@ mod tests {
         e.add("name", "The name field is required.");
         assert_eq!(e.summary(), "The name field is required.");
         e.add("diameter_km", "The diameter km field must be an integer.");
-        assert_eq!(e.summary(), "The name field is required. (and 1 more error)");
+        assert_eq!(
+            e.summary(),
+            "The name field is required. (and 1 more error)"
+        );
         e.add("diameter_km", "x");
-        assert_eq!(e.summary(), "The name field is required. (and 2 more errors)");
+        assert_eq!(
+            e.summary(),
+            "The name field is required. (and 2 more errors)"
+        );
         let json = serde_json::to_string(&e).expect("serializes");
         assert!(json.starts_with(r#"{"name":"#), "{json}");
     }

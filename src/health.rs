@@ -7,16 +7,21 @@ use serde_json::json;
 use crate::startup::AppState;
 
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let probe = state.db.run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await;
+    let probe = state
+        .db
+        .run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?))
+        .await;
     match probe {
         Ok(_) => HttpResponse::Ok().json(json!({ "status": "ok", "database": "ok" })),
         Err(e) => {
             log::warn!("health check: database unavailable ({e})");
-            HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "5")).json(json!({
-                "status": "unavailable",
-                "database": "unavailable",
-                "message": "Service Unavailable.",
-            }))
+            HttpResponse::ServiceUnavailable()
+                .insert_header(("Retry-After", "5"))
+                .json(json!({
+                    "status": "unavailable",
+                    "database": "unavailable",
+                    "message": "Service Unavailable.",
+                }))
         }
     }
 }

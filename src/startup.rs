@@ -37,7 +37,12 @@ impl AppState {
             config.token_cache_ttl,
         );
         let hasher = PasswordHasher::start(config.bcrypt_threads, config.bcrypt_cost);
-        Ok(Self { config: Arc::new(config), db, verifier, hasher })
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            verifier,
+            hasher,
+        })
     }
 
     /// The state of the app serving `req`.
@@ -60,7 +65,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/oauth").configure(tokens::configure_oauth))
         .configure(web_client::configure)
         .service(
-            resource("/health", &["GET"]).route(web::get().to(health::health)).route(web::head().to(health::health)),
+            resource("/health", &["GET"])
+                .route(web::get().to(health::health))
+                .route(web::head().to(health::health)),
         );
 }
 
@@ -116,7 +123,10 @@ impl Application {
                 .app_data(data.clone())
                 .configure(routes)
                 .default_service(web::to(fallback::not_found))
-                .wrap(Condition::new(cors_enabled, cors(&config.cors_allowed_origins)))
+                .wrap(Condition::new(
+                    cors_enabled,
+                    cors(&config.cors_allowed_origins),
+                ))
                 .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
         })

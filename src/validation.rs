@@ -37,7 +37,10 @@ pub struct Validator<'a> {
 
 impl<'a> Validator<'a> {
     pub fn new(input: &'a Map<String, Value>) -> Self {
-        Self { input, errors: FieldErrors::new() }
+        Self {
+            input,
+            errors: FieldErrors::new(),
+        }
     }
 
     fn fail(&mut self, field: &str, message: String) {
@@ -61,7 +64,10 @@ impl<'a> Validator<'a> {
                 }
             }
             Some(_) => {
-                self.fail(field, format!("The {} field must be a string.", attribute(field)));
+                self.fail(
+                    field,
+                    format!("The {} field must be a string.", attribute(field)),
+                );
                 return Presence::Absent;
             }
         };
@@ -69,23 +75,47 @@ impl<'a> Validator<'a> {
             return Presence::Null;
         }
         if value.contains('\0') {
-            self.fail(field, format!("The {} field must not contain NUL characters.", attribute(field)));
+            self.fail(
+                field,
+                format!(
+                    "The {} field must not contain NUL characters.",
+                    attribute(field)
+                ),
+            );
             return Presence::Absent;
         }
         let chars = value.chars().count();
         if chars > max {
-            self.fail(field, format!("The {} field must not be greater than {max} characters.", attribute(field)));
+            self.fail(
+                field,
+                format!(
+                    "The {} field must not be greater than {max} characters.",
+                    attribute(field)
+                ),
+            );
             return Presence::Absent;
         }
         if chars < min {
-            self.fail(field, format!("The {} field must be at least {min} characters.", attribute(field)));
+            self.fail(
+                field,
+                format!(
+                    "The {} field must be at least {min} characters.",
+                    attribute(field)
+                ),
+            );
             return Presence::Absent;
         }
         Presence::Value(value)
     }
 
     /// A required string: absent or null is "The x field is required.".
-    pub fn required_string(&mut self, field: &str, trim: bool, min: usize, max: usize) -> Option<String> {
+    pub fn required_string(
+        &mut self,
+        field: &str,
+        trim: bool,
+        min: usize,
+        max: usize,
+    ) -> Option<String> {
         let had_error = self.errors.has(field);
         match self.string(field, trim, min, max) {
             Presence::Value(v) => Some(v),
@@ -105,17 +135,30 @@ impl<'a> Validator<'a> {
             None => return Presence::Absent,
             Some(Value::Null) => return Presence::Null,
             Some(Value::String(s)) if s.trim().is_empty() => return Presence::Null,
-            Some(Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
+            Some(Value::Number(n)) => n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                    .map(|f| f as i64)
+            }),
             Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
             Some(_) => None,
         };
         match number {
             None => {
-                self.fail(field, format!("The {} field must be an integer.", attribute(field)));
+                self.fail(
+                    field,
+                    format!("The {} field must be an integer.", attribute(field)),
+                );
                 Presence::Absent
             }
             Some(n) if n < min || n > max => {
-                self.fail(field, format!("The {} field must be between {min} and {max}.", attribute(field)));
+                self.fail(
+                    field,
+                    format!(
+                        "The {} field must be between {min} and {max}.",
+                        attribute(field)
+                    ),
+                );
                 Presence::Absent
             }
             Some(n) => Presence::Value(n),
@@ -143,7 +186,10 @@ impl<'a> Validator<'a> {
         match value {
             Some(b) => Presence::Value(b),
             None => {
-                self.fail(field, format!("The {} field must be true or false.", attribute(field)));
+                self.fail(
+                    field,
+                    format!("The {} field must be true or false.", attribute(field)),
+                );
                 Presence::Absent
             }
         }
@@ -155,13 +201,23 @@ impl<'a> Validator<'a> {
         if is_email(&email) {
             Some(email)
         } else {
-            self.fail(field, format!("The {} field must be a valid email address.", attribute(field)));
+            self.fail(
+                field,
+                format!(
+                    "The {} field must be a valid email address.",
+                    attribute(field)
+                ),
+            );
             None
         }
     }
 
     /// A list of strings, each passing `allowed`; reported as `field.N` like Laravel.
-    pub fn string_list(&mut self, field: &str, allowed: impl Fn(&str) -> bool) -> Presence<Vec<String>> {
+    pub fn string_list(
+        &mut self,
+        field: &str,
+        allowed: impl Fn(&str) -> bool,
+    ) -> Presence<Vec<String>> {
         let items = match self.input.get(field) {
             None => return Presence::Absent,
             Some(Value::Null) => return Presence::Null,
@@ -169,7 +225,10 @@ impl<'a> Validator<'a> {
             // An OAuth2 `scope`-style string: space-separated.
             Some(Value::String(s)) if s.trim().is_empty() => return Presence::Null,
             Some(_) => {
-                self.fail(field, format!("The {} field must be an array.", attribute(field)));
+                self.fail(
+                    field,
+                    format!("The {} field must be an array.", attribute(field)),
+                );
                 return Presence::Absent;
             }
         };
@@ -180,7 +239,10 @@ impl<'a> Validator<'a> {
                 Some(name) if allowed(name) => out.push(name.to_owned()),
                 _ => {
                     ok = false;
-                    self.fail(&format!("{field}.{i}"), format!("The selected {field}.{i} is invalid."));
+                    self.fail(
+                        &format!("{field}.{i}"),
+                        format!("The selected {field}.{i} is invalid."),
+                    );
                 }
             }
         }
@@ -195,10 +257,15 @@ impl<'a> Validator<'a> {
 /// A pragmatic version of Laravel's `email` rule: one `@`, a non-empty local
 /// part, a dotted-or-not domain of letters, digits, dashes and dots.
 pub fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else { return false };
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && local.len() <= 64
-        && !local.contains(['@', ' ', '\t', '\n', '\r', '\0', '<', '>', '(', ')', ',', ';', ':', '\\', '"', '[', ']'])
+        && !local.contains([
+            '@', ' ', '\t', '\n', '\r', '\0', '<', '>', '(', ')', ',', ';', ':', '\\', '"', '[',
+            ']',
+        ])
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
@@ -234,13 +301,18 @@ mod tests {
         let json = serde_json::to_value(&v.errors).expect("serializes");
         assert_eq!(json["b"][0], "The b field is required.");
         assert_eq!(json["c"][0], "The c field must be a string.");
-        assert_eq!(json["d"][0], "The d field must not be greater than 5 characters.");
+        assert_eq!(
+            json["d"][0],
+            "The d field must not be greater than 5 characters."
+        );
         assert_eq!(json["missing"][0], "The missing field is required.");
     }
 
     #[test]
     fn integers_and_booleans_follow_php() {
-        let i = input(json!({"a": 5, "b": "7", "c": 1.0, "d": 1.5, "e": true, "f": 0, "g": "yes", "h": 11}));
+        let i = input(
+            json!({"a": 5, "b": "7", "c": 1.0, "d": 1.5, "e": true, "f": 0, "g": "yes", "h": 11}),
+        );
         let mut v = Validator::new(&i);
         assert_eq!(v.integer("a", 1, 10), Presence::Value(5));
         assert_eq!(v.integer("b", 1, 10), Presence::Value(7));
@@ -258,10 +330,17 @@ mod tests {
 
     #[test]
     fn emails() {
-        for ok in ["a@b.c", "test@example.com", "x.y+z@sub.example.org", "a@localhost"] {
+        for ok in [
+            "a@b.c",
+            "test@example.com",
+            "x.y+z@sub.example.org",
+            "a@localhost",
+        ] {
             assert!(is_email(ok), "{ok}");
         }
-        for bad in ["", "a", "@b.c", "a@", "a b@c.d", "a@b..c", "a@-b.c", "a@b@c"] {
+        for bad in [
+            "", "a", "@b.c", "a@", "a b@c.d", "a@b..c", "a@-b.c", "a@b@c",
+        ] {
             assert!(!is_email(bad), "{bad}");
         }
     }

@@ -41,7 +41,11 @@ async fn app_css() -> HttpResponse {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/", &["GET"]).route(web::get().to(index)).route(web::head().to(index)))
-        .service(resource("/assets/app.js", &["GET"]).route(web::get().to(app_js)))
-        .service(resource("/assets/app.css", &["GET"]).route(web::get().to(app_css)));
+    cfg.service(
+        resource("/", &["GET"])
+            .route(web::get().to(index))
+            .route(web::head().to(index)),
+    )
+    .service(resource("/assets/app.js", &["GET"]).route(web::get().to(app_js)))
+    .service(resource("/assets/app.css", &["GET"]).route(web::get().to(app_css)));
 }

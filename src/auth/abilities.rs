@@ -92,7 +92,11 @@ impl Abilities {
     /// it can only pass on what it has (`*` only from `*`).
     pub fn can_grant(&self, requested: &Abilities) -> bool {
         let wildcard = self.0.iter().any(|n| n == WILDCARD);
-        wildcard || requested.0.iter().all(|n| n != WILDCARD && self.has_name(n))
+        wildcard
+            || requested
+                .0
+                .iter()
+                .all(|n| n != WILDCARD && self.has_name(n))
     }
 }
 
@@ -112,8 +116,16 @@ mod tests {
             (of(&["planets:create"]), Ability::PlanetsUpdate, false),
             (of(&[]), Ability::PlanetsCreate, false),
             (Abilities::from_column(None), Ability::PlanetsCreate, false),
-            (Abilities::from_column(Some("not json")), Ability::PlanetsCreate, false),
-            (Abilities::from_column(Some(r#"["tokens:manage"]"#)), Ability::TokensManage, true),
+            (
+                Abilities::from_column(Some("not json")),
+                Ability::PlanetsCreate,
+                false,
+            ),
+            (
+                Abilities::from_column(Some(r#"["tokens:manage"]"#)),
+                Ability::TokensManage,
+                true,
+            ),
         ] {
             assert_eq!(held.can(asked), expected, "{held:?} can {asked}");
         }

@@ -44,9 +44,14 @@ impl Deref for Authenticated {
 /// The token text of an `Authorization: Bearer` header. `Ok(None)`: no bearer
 /// token was sent (no header, another scheme, nothing after `Bearer`).
 pub fn bearer_token(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else { return Ok(None) };
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
     // Non-ASCII bytes cannot be part of any token we minted.
-    let value = value.to_str().map_err(|_| ApiError::unauthenticated(true))?.trim();
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthenticated(true))?
+        .trim();
     let (scheme, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Ok(None);

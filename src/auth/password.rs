@@ -40,13 +40,17 @@ pub fn verify_or_dummy(password: &str, stored: Option<&str>, cost: u32) -> bool 
 fn dummy_hash(cost: u32) -> &'static str {
     // One per cost in use (normally one), built on first need and kept.
     static BY_COST: Mutex<Vec<(u32, &'static str)>> = Mutex::new(Vec::new());
-    let mut cache = BY_COST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut cache = BY_COST
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some((_, h)) = cache.iter().find(|(c, _)| *c == cost) {
         return h;
     }
     let h: &'static str = Box::leak(
         hash("mission-control dummy password", cost)
-            .unwrap_or_else(|_| "$2y$04$invalidinvalidinvalidinvalidinvalidinvalidinvalidinva".into())
+            .unwrap_or_else(|_| {
+                "$2y$04$invalidinvalidinvalidinvalidinvalidinvalidinvalidinva".into()
+            })
             .into_boxed_str(),
     );
     cache.push((cost, h));
@@ -69,16 +73,20 @@ impl PasswordHasher {
         let receiver = Arc::new(Mutex::new(receiver));
         for n in 0..threads {
             let receiver = Arc::clone(&receiver);
-            let spawned = thread::Builder::new().name(format!("bcrypt-{n}")).spawn(move || loop {
-                let job = {
-                    let guard = receiver.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    guard.recv()
-                };
-                match job {
-                    Ok(job) => job(),
-                    Err(_) => break, // every sender is gone: shut down
-                }
-            });
+            let spawned = thread::Builder::new()
+                .name(format!("bcrypt-{n}"))
+                .spawn(move || loop {
+                    let job = {
+                        let guard = receiver
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                        guard.recv()
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => break, // every sender is gone: shut down
+                    }
+                });
             if let Err(e) = spawned {
                 log::error!("could not start a password hashing thread: {e}");
             }
@@ -93,31 +101,44 @@ impl PasswordHasher {
     }
 
     /// Runs `f` on a hashing thread. A full queue is a 503: the server is saturated.
-    pub async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             let _ = tx.send(f());
         });
         match self.sender.try_send(job) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(ApiError::Unavailable("password hashing queue is full".into())),
+            Err(TrySendError::Full(_)) => {
+                return Err(ApiError::Unavailable(
+                    "password hashing queue is full".into(),
+                ))
+            }
             Err(TrySendError::Disconnected(_)) => {
-                return Err(ApiError::Internal(anyhow::anyhow!("password hashing threads are gone")))
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "password hashing threads are gone"
+                )))
             }
         }
-        rx.await.map_err(|_| ApiError::Internal(anyhow::anyhow!("password hashing job was dropped")))
+        rx.await
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("password hashing job was dropped")))
     }
 
     /// Verifies on a hashing thread (see [`verify_or_dummy`]).
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
         let cost = self.cost;
-        self.run(move || verify_or_dummy(&password, stored.as_deref(), cost)).await
+        self.run(move || verify_or_dummy(&password, stored.as_deref(), cost))
+            .await
     }
 
     /// Hashes on a hashing thread.
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
         let cost = self.cost;
-        self.run(move || hash(&password, cost)).await?.map_err(ApiError::Internal)
+        self.run(move || hash(&password, cost))
+            .await?
+            .map_err(ApiError::Internal)
     }
 }
 

@@ -22,7 +22,12 @@ pub fn key(email: &str, ip: &str) -> String {
 }
 
 /// `Some(seconds until the window ends)` when the key is locked out.
-pub fn locked_for(conn: &mut DbConnection, key: &str, max_attempts: u32, now: NaiveDateTime) -> QueryResult<Option<u64>> {
+pub fn locked_for(
+    conn: &mut DbConnection,
+    key: &str,
+    max_attempts: u32,
+    now: NaiveDateTime,
+) -> QueryResult<Option<u64>> {
     let row: Option<(i32, NaiveDateTime)> = login_attempts::table
         .filter(login_attempts::throttle_key.eq(key))
         .select((login_attempts::attempts, login_attempts::available_at))

@@ -106,7 +106,10 @@ impl PresentedToken {
                 check_checksum(body)?;
             }
         }
-        Ok(Self { id, hash: TokenHash::of(secret) })
+        Ok(Self {
+            id,
+            hash: TokenHash::of(secret),
+        })
     }
 }
 
@@ -147,8 +150,14 @@ mod tests {
         assert_eq!(s.len(), 3 + 40 + 8);
         assert!(s.starts_with("mc_"));
         assert!(s[3..43].bytes().all(|b| b.is_ascii_alphanumeric()));
-        assert_eq!(&s[43..], format!("{:08x}", crc32fast::hash(&s.as_bytes()[3..43])));
-        assert_eq!(secret.hash().as_str(), hex::encode(Sha256::digest(s.as_bytes())));
+        assert_eq!(
+            &s[43..],
+            format!("{:08x}", crc32fast::hash(&s.as_bytes()[3..43]))
+        );
+        assert_eq!(
+            secret.hash().as_str(),
+            hex::encode(Sha256::digest(s.as_bytes()))
+        );
         assert_ne!(TokenSecret::generate("mc_"), secret);
         assert_eq!(format!("{secret:?}"), "TokenSecret(<redacted>)");
     }
@@ -160,22 +169,44 @@ mod tests {
         let with_id = PresentedToken::parse(&plain, "mc_").expect("valid");
         assert_eq!(with_id.id, Some(42));
         assert_eq!(with_id.hash, secret.hash());
-        let bare = PresentedToken::parse(plain.split_once('|').expect("id").1, "mc_").expect("valid");
+        let bare =
+            PresentedToken::parse(plain.split_once('|').expect("id").1, "mc_").expect("valid");
         assert_eq!(bare.id, None);
         assert_eq!(bare.hash, secret.hash());
 
-        assert_eq!(PresentedToken::parse("abc|secret", "mc_"), Err(Malformed::BadId));
-        assert_eq!(PresentedToken::parse("|secret", "mc_"), Err(Malformed::BadId));
-        assert_eq!(PresentedToken::parse("-1|secret", "mc_"), Err(Malformed::BadId));
-        assert_eq!(PresentedToken::parse("99999999999999999999|x", "mc_"), Err(Malformed::BadId));
+        assert_eq!(
+            PresentedToken::parse("abc|secret", "mc_"),
+            Err(Malformed::BadId)
+        );
+        assert_eq!(
+            PresentedToken::parse("|secret", "mc_"),
+            Err(Malformed::BadId)
+        );
+        assert_eq!(
+            PresentedToken::parse("-1|secret", "mc_"),
+            Err(Malformed::BadId)
+        );
+        assert_eq!(
+            PresentedToken::parse("99999999999999999999|x", "mc_"),
+            Err(Malformed::BadId)
+        );
         assert_eq!(PresentedToken::parse("1|", "mc_"), Err(Malformed::Empty));
-        assert_eq!(PresentedToken::parse(&"a".repeat(300), "mc_"), Err(Malformed::TooLong));
+        assert_eq!(
+            PresentedToken::parse(&"a".repeat(300), "mc_"),
+            Err(Malformed::TooLong)
+        );
         // Our prefix with a wrong checksum, or the wrong length, never gets looked up.
         let mut tampered = plain.clone();
         let last = tampered.pop().expect("non-empty");
         tampered.push(if last == '0' { '1' } else { '0' });
-        assert_eq!(PresentedToken::parse(&tampered, "mc_"), Err(Malformed::BadChecksum));
-        assert_eq!(PresentedToken::parse("1|mc_short", "mc_"), Err(Malformed::BadChecksum));
+        assert_eq!(
+            PresentedToken::parse(&tampered, "mc_"),
+            Err(Malformed::BadChecksum)
+        );
+        assert_eq!(
+            PresentedToken::parse("1|mc_short", "mc_"),
+            Err(Malformed::BadChecksum)
+        );
         // Secrets from other Sanctum versions (no prefix, 40 or 80 characters) are looked up.
         assert!(PresentedToken::parse(&format!("3|{}", "A".repeat(40)), "mc_").is_ok());
         assert!(PresentedToken::parse(&"B".repeat(80), "mc_").is_ok());

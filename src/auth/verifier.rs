@@ -55,7 +55,13 @@ struct Inner {
 impl TokenVerifier {
     pub fn new(db: Db, prefix: String, expiration_minutes: Option<i64>, ttl: Duration) -> Self {
         Self {
-            inner: Arc::new(Inner { db, prefix, expiration_minutes, ttl, cache: RwLock::new(HashMap::new()) }),
+            inner: Arc::new(Inner {
+                db,
+                prefix,
+                expiration_minutes,
+                ttl,
+                cache: RwLock::new(HashMap::new()),
+            }),
         }
     }
 
@@ -86,7 +92,10 @@ impl TokenVerifier {
     /// Looks a token up in the database without the cache (for introspection and
     /// revocation, which must see the database's truth). `None` when it is
     /// unknown, revoked or expired.
-    pub async fn lookup(&self, presented: PresentedToken) -> Result<Option<Arc<AuthContext>>, ApiError> {
+    pub async fn lookup(
+        &self,
+        presented: PresentedToken,
+    ) -> Result<Option<Arc<AuthContext>>, ApiError> {
         let expiration = self.inner.expiration_minutes;
         self.inner
             .db
@@ -95,7 +104,9 @@ impl TokenVerifier {
                     Some(id) => queries::find_with_user_by_id(conn, id)?,
                     None => queries::find_with_user_by_hash(conn, presented.hash.as_str())?,
                 };
-                let Some((mut token, user)) = row else { return Ok(None) };
+                let Some((mut token, user)) = row else {
+                    return Ok(None);
+                };
                 if !presented.hash.matches(&token.token) {
                     return Ok(None);
                 }
@@ -103,14 +114,20 @@ impl TokenVerifier {
                 if token.is_expired(expiration, now) {
                     return Ok(None);
                 }
-                if token.last_used_at.is_none_or(|at| at <= now - LAST_USED_INTERVAL)
+                if token
+                    .last_used_at
+                    .is_none_or(|at| at <= now - LAST_USED_INTERVAL)
                     && queries::touch_last_used(conn, token.id, now, now - LAST_USED_INTERVAL)? > 0
                 {
                     token.last_used_at = Some(now);
                     token.updated_at = Some(now);
                 }
                 let abilities = Abilities::from_column(token.abilities.as_deref());
-                Ok(Some(Arc::new(AuthContext { user, token, abilities })))
+                Ok(Some(Arc::new(AuthContext {
+                    user,
+                    token,
+                    abilities,
+                })))
             })
             .await
     }
@@ -124,7 +141,9 @@ impl TokenVerifier {
         let context = &entry.context;
         let fresh = entry.verified_at.elapsed() < self.inner.ttl;
         let same_id = presented.id.is_none_or(|id| id == context.token.id);
-        let live = !context.token.is_expired(self.inner.expiration_minutes, db::now());
+        let live = !context
+            .token
+            .is_expired(self.inner.expiration_minutes, db::now());
         (fresh && same_id && live).then(|| Arc::clone(context))
     }
 
@@ -137,7 +156,13 @@ impl TokenVerifier {
             let ttl = self.inner.ttl;
             cache.retain(|_, e| e.verified_at.elapsed() < ttl);
         }
-        cache.insert(hash, CacheEntry { context: Arc::clone(context), verified_at: Instant::now() });
+        cache.insert(
+            hash,
+            CacheEntry {
+                context: Arc::clone(context),
+                verified_at: Instant::now(),
+            },
+        );
     }
 
     /// Forgets tokens by their stored hashes (after a revocation).
@@ -155,9 +180,16 @@ impl TokenVerifier {
     }
 
     /// When a token minted now expires.
-    pub fn expiry_for_new(&self, now: NaiveDateTime, requested_minutes: Option<i64>) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
+    pub fn expiry_for_new(
+        &self,
+        now: NaiveDateTime,
+        requested_minutes: Option<i64>,
+    ) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
         let own = requested_minutes.map(|m| now + chrono::Duration::minutes(m));
-        let by_config = self.inner.expiration_minutes.map(|m| now + chrono::Duration::minutes(m));
+        let by_config = self
+            .inner
+            .expiration_minutes
+            .map(|m| now + chrono::Duration::minutes(m));
         let effective = match (own, by_config) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

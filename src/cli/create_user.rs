@@ -30,14 +30,26 @@ fn read_password() -> anyhow::Result<String> {
 pub fn run(args: Args, config: &Config) -> anyhow::Result<()> {
     let name = args.name.trim();
     let email = args.email.trim();
-    anyhow::ensure!(!name.is_empty() && name.chars().count() <= 255, "--name must be 1 to 255 characters");
-    anyhow::ensure!(is_email(email) && email.len() <= 255, "--email must be a valid email address");
+    anyhow::ensure!(
+        !name.is_empty() && name.chars().count() <= 255,
+        "--name must be 1 to 255 characters"
+    );
+    anyhow::ensure!(
+        is_email(email) && email.len() <= 255,
+        "--email must be a valid email address"
+    );
     let password = match args.password {
         Some(p) => p,
         None => read_password()?,
     };
-    anyhow::ensure!(password.chars().count() >= 8, "the password must be at least 8 characters");
-    anyhow::ensure!(password.len() <= password::MAX_PASSWORD_BYTES, "the password must be at most 72 bytes");
+    anyhow::ensure!(
+        password.chars().count() >= 8,
+        "the password must be at least 8 characters"
+    );
+    anyhow::ensure!(
+        password.len() <= password::MAX_PASSWORD_BYTES,
+        "the password must be at most 72 bytes"
+    );
 
     let db = super::connect(config)?;
     db.migrate()?;
@@ -48,12 +60,24 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<()> {
                 return Ok(None);
             }
             let now = db::now();
-            Ok(Some(queries::insert(conn, &NewUser { name, email, password: &hash, created_at: now, updated_at: now })?))
+            Ok(Some(queries::insert(
+                conn,
+                &NewUser {
+                    name,
+                    email,
+                    password: &hash,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?))
         })
         .map_err(anyhow::Error::msg)?;
     match user {
         Some(user) => {
-            println!("Created user {} <{}> with id {}.", user.name, user.email, user.id);
+            println!(
+                "Created user {} <{}> with id {}.",
+                user.name, user.email, user.id
+            );
             Ok(())
         }
         None => anyhow::bail!("a user with the email {email} already exists"),

@@ -11,7 +11,11 @@ use crate::config::Config;
 use crate::db::Db;
 
 #[derive(Parser, Debug)]
-#[command(name = "mission-control", version, about = "Sanctum-style bearer tokens and a planets API")]
+#[command(
+    name = "mission-control",
+    version,
+    about = "Sanctum-style bearer tokens and a planets API"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -33,7 +37,10 @@ pub enum Command {
 
 /// Runs the command.
 pub fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve(serve::Args::default())) {
+    match cli
+        .command
+        .unwrap_or(Command::Serve(serve::Args::default()))
+    {
         Command::Serve(args) => serve::run(args, config),
         Command::Migrate => {
             let ran = connect(&config)?.migrate()?;

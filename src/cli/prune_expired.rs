@@ -16,10 +16,15 @@ pub fn run(args: Args, config: &Config) -> anyhow::Result<()> {
     let db = super::connect(config)?;
     db.migrate()?;
     let cutoff = db::now() - chrono::Duration::hours(i64::from(args.hours));
-    let created_before = config.token_expiration_minutes.map(|m| cutoff - chrono::Duration::minutes(m));
+    let created_before = config
+        .token_expiration_minutes
+        .map(|m| cutoff - chrono::Duration::minutes(m));
     let deleted = db
         .run_blocking(|conn| Ok(queries::prune(conn, cutoff, created_before)?))
         .map_err(anyhow::Error::msg)?;
-    println!("Pruned {deleted} token(s) that expired more than {} hour(s) ago.", args.hours);
+    println!(
+        "Pruned {deleted} token(s) that expired more than {} hour(s) ago.",
+        args.hours
+    );
     Ok(())
 }

@@ -17,7 +17,11 @@ impl Seeded {
     fn message(&self) -> String {
         format!(
             "Seeded: demo user {DEMO_EMAIL} {}; {} planet(s) added.",
-            if self.user_created { "created" } else { "already present" },
+            if self.user_created {
+                "created"
+            } else {
+                "already present"
+            },
             self.planets_added
         )
     }
@@ -33,7 +37,9 @@ impl Seeded {
 
 /// Adds whatever is missing; running it twice changes nothing.
 pub fn run(db: &Db, bcrypt_cost: u32) -> anyhow::Result<Seeded> {
-    let existing = db.run_blocking(|conn| Ok(users::find_by_email(conn, DEMO_EMAIL)?)).map_err(anyhow::Error::msg)?;
+    let existing = db
+        .run_blocking(|conn| Ok(users::find_by_email(conn, DEMO_EMAIL)?))
+        .map_err(anyhow::Error::msg)?;
     let (user_id, user_created) = match existing {
         Some(user) => (user.id, false),
         None => {
@@ -43,7 +49,13 @@ pub fn run(db: &Db, bcrypt_cost: u32) -> anyhow::Result<Seeded> {
                 .run_blocking(|conn| {
                     Ok(users::insert(
                         conn,
-                        &NewUser { name: "Test User", email: DEMO_EMAIL, password: &hash, created_at: now, updated_at: now },
+                        &NewUser {
+                            name: "Test User",
+                            email: DEMO_EMAIL,
+                            password: &hash,
+                            created_at: now,
+                            updated_at: now,
+                        },
                     )?)
                 })
                 .map_err(anyhow::Error::msg)?;
@@ -51,7 +63,15 @@ pub fn run(db: &Db, bcrypt_cost: u32) -> anyhow::Result<Seeded> {
         }
     };
     let planets_added = db
-        .run_blocking(|conn| Ok(planets::insert_missing(conn, &solar_system(Some(user_id), db::now()))?))
+        .run_blocking(|conn| {
+            Ok(planets::insert_missing(
+                conn,
+                &solar_system(Some(user_id), db::now()),
+            )?)
+        })
         .map_err(anyhow::Error::msg)?;
-    Ok(Seeded { user_created, planets_added })
+    Ok(Seeded {
+        user_created,
+        planets_added,
+    })
 }

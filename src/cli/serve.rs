@@ -19,7 +19,11 @@ pub fn run(args: Args, config: Config) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("seeding: {e}"))??
                 .log();
         }
-        log::info!("mission-control listening on http://{}:{}", config.bind_addr.ip(), app.port());
+        log::info!(
+            "mission-control listening on http://{}:{}",
+            config.bind_addr.ip(),
+            app.port()
+        );
         app.run().await?;
         log::info!("mission-control stopped");
         Ok(())

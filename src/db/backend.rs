@@ -18,7 +18,10 @@ impl Backend {
             Ok((Backend::Postgres, url.to_owned()))
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err("DATABASE_URL: sqlite:// needs a file path, e.g. sqlite://mission-control.db".into());
+                return Err(
+                    "DATABASE_URL: sqlite:// needs a file path, e.g. sqlite://mission-control.db"
+                        .into(),
+                );
             }
             Ok((Backend::Sqlite, path.to_owned()))
         } else {

@@ -27,7 +27,10 @@ pub struct Db {
 impl Db {
     pub fn connect(database_url: &str, size: u32, timeout: Duration) -> anyhow::Result<Self> {
         let (backend, url) = Backend::from_url(database_url).map_err(anyhow::Error::msg)?;
-        Ok(Self { pool: pool::build(backend, &url, size, timeout), backend })
+        Ok(Self {
+            pool: pool::build(backend, &url, size, timeout),
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -42,7 +45,9 @@ impl Db {
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
             f(&mut conn)
         })
         .await
@@ -54,13 +59,19 @@ impl Db {
         &self,
         f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let mut conn = self.pool.get().map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
         f(&mut conn)
     }
 
     /// Runs the embedded migrations.
     pub fn migrate(&self) -> anyhow::Result<usize> {
-        let mut conn = self.pool.get().map_err(|e| anyhow::anyhow!("connecting to the database: {e}"))?;
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| anyhow::anyhow!("connecting to the database: {e}"))?;
         migrations::run_pending(&mut conn)
     }
 }

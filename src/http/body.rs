@@ -28,10 +28,14 @@ enum Kind {
 }
 
 fn kind(req: &HttpRequest) -> Result<Option<Kind>, ApiError> {
-    let Some(value) = req.headers().get(header::CONTENT_TYPE) else { return Ok(None) };
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return Ok(None);
+    };
     let value = value.to_str().unwrap_or("").to_ascii_lowercase();
     let essence = value.split(';').next().unwrap_or("").trim();
-    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
         Ok(Some(Kind::Json))
     } else if essence == "application/x-www-form-urlencoded" {
         Ok(Some(Kind::Form))
@@ -43,7 +47,9 @@ fn kind(req: &HttpRequest) -> Result<Option<Kind>, ApiError> {
 }
 
 fn too_large() -> ApiError {
-    ApiError::PayloadTooLarge { limit_kib: BODY_LIMIT / 1024 }
+    ApiError::PayloadTooLarge {
+        limit_kib: BODY_LIMIT / 1024,
+    }
 }
 
 impl FromRequest for InputBody {
@@ -64,7 +70,9 @@ impl FromRequest for InputBody {
             }
             let mut body = Vec::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("Could not read the request body: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    ApiError::BadRequest(format!("Could not read the request body: {e}"))
+                })?;
                 if body.len() + chunk.len() > BODY_LIMIT {
                     return Err(too_large());
                 }

@@ -7,7 +7,9 @@ use actix_web::HttpRequest;
 use ipnet::IpNet;
 
 pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> String {
-    let Some(peer) = req.peer_addr().map(|a| a.ip()) else { return "unknown".into() };
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer.to_string();
@@ -20,5 +22,11 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> String {
         .filter_map(|part| part.trim().parse::<IpAddr>().ok())
         .collect();
     // Walk from the right (the hop nearest to us) past our own proxies.
-    forwarded.iter().rev().find(|ip| !is_trusted(ip)).or(forwarded.first()).unwrap_or(&peer).to_string()
+    forwarded
+        .iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .or(forwarded.first())
+        .unwrap_or(&peer)
+        .to_string()
 }

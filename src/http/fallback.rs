@@ -6,7 +6,10 @@ use crate::errors::ApiError;
 
 /// The app's default service: an unknown route.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!("The route {} could not be found.", req.path().trim_start_matches('/'))))
+    Err(ApiError::NotFound(format!(
+        "The route {} could not be found.",
+        req.path().trim_start_matches('/')
+    )))
 }
 
 /// A resource at `path` whose unmatched methods get a JSON 405 with `Allow`.

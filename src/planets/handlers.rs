@@ -19,7 +19,10 @@ pub const PER_PAGE_MAX: i64 = 100;
 
 /// A path id: anything but a positive integer is simply not found.
 pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(ApiError::not_found)
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(ApiError::not_found)
 }
 
 fn planet_not_found() -> ApiError {
@@ -53,7 +56,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     };
     v.errors.into_result()?;
 
-    let (rows, total) = state.db.run(move |conn| Ok(queries::page(conn, page, per_page)?)).await?;
+    let (rows, total) = state
+        .db
+        .run(move |conn| Ok(queries::page(conn, page, per_page)?))
+        .await?;
     let last_page = ((total + per_page - 1) / per_page).max(1);
     let info = req.connection_info();
     let base = format!("{}://{}{}", info.scheme(), info.host(), req.path());
@@ -89,9 +95,16 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 }
 
 /// `GET /planets/{id}`
-pub async fn show(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let planet = state.db.run(move |conn| Ok(queries::find(conn, id)?)).await?.ok_or_else(planet_not_found)?;
+    let planet = state
+        .db
+        .run(move |conn| Ok(queries::find(conn, id)?))
+        .await?
+        .ok_or_else(planet_not_found)?;
     Ok(HttpResponse::Ok().json(PlanetJson::from(planet)))
 }
 
@@ -102,8 +115,12 @@ pub async fn create(
     body: InputBody,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Ability::PlanetsCreate)?;
-    let planet = validation::new_planet(&body.0, auth.user.id, db::now()).map_err(ApiError::Validation)?;
-    let planet = state.db.run(move |conn| queries::insert(conn, &planet).map_err(write_error)).await?;
+    let planet =
+        validation::new_planet(&body.0, auth.user.id, db::now()).map_err(ApiError::Validation)?;
+    let planet = state
+        .db
+        .run(move |conn| queries::insert(conn, &planet).map_err(write_error))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/planets/{}", planet.id)))
         .json(PlanetJson::from(planet)))
@@ -119,7 +136,10 @@ pub async fn update(
     auth.require(Ability::PlanetsUpdate)?;
     let id = parse_id(&id)?;
     let changes = validation::changes(&body.0, db::now()).map_err(ApiError::Validation)?;
-    let planet = state.db.run(move |conn| queries::update(conn, id, &changes).map_err(write_error)).await?;
+    let planet = state
+        .db
+        .run(move |conn| queries::update(conn, id, &changes).map_err(write_error))
+        .await?;
     Ok(HttpResponse::Ok().json(PlanetJson::from(planet)))
 }
 
@@ -131,9 +151,12 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Ability::PlanetsDelete)?;
     let id = parse_id(&id)?;
-    match state.db.run(move |conn| Ok(queries::delete(conn, id)?)).await? {
+    match state
+        .db
+        .run(move |conn| Ok(queries::delete(conn, id)?))
+        .await?
+    {
         0 => Err(planet_not_found()),
         _ => Ok(HttpResponse::NoContent().finish()),
     }
 }
-

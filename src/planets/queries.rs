@@ -39,12 +39,19 @@ pub fn page(conn: &mut DbConnection, page: i64, per_page: i64) -> QueryResult<(V
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Planet>> {
-    planets::table.find(id).select(Planet::as_select()).first(conn).optional()
+    planets::table
+        .find(id)
+        .select(Planet::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// True if another planet (not `except`) has this name, ignoring case.
 pub fn name_taken(conn: &mut DbConnection, name: &str, except: Option<i64>) -> QueryResult<bool> {
-    let mut query = planets::table.filter(lower(planets::name).eq(name.to_lowercase())).select(planets::id).into_boxed();
+    let mut query = planets::table
+        .filter(lower(planets::name).eq(name.to_lowercase()))
+        .select(planets::id)
+        .into_boxed();
     if let Some(id) = except {
         query = query.filter(planets::id.ne(id));
     }
@@ -64,7 +71,11 @@ pub fn insert(conn: &mut DbConnection, planet: &NewPlanet) -> Result<Planet, Wri
 }
 
 /// Applies a partial update.
-pub fn update(conn: &mut DbConnection, id: i64, changes: &PlanetChanges) -> Result<Planet, WriteError> {
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &PlanetChanges,
+) -> Result<Planet, WriteError> {
     if let Some(name) = &changes.name {
         if name_taken(conn, name, Some(id))? {
             return Err(WriteError::NameTaken);
@@ -82,11 +93,16 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
 }
 
 /// The seed: inserts each planet whose name is not there yet; returns how many.
-pub fn insert_missing(conn: &mut DbConnection, planets_to_seed: &[NewPlanet]) -> QueryResult<usize> {
+pub fn insert_missing(
+    conn: &mut DbConnection,
+    planets_to_seed: &[NewPlanet],
+) -> QueryResult<usize> {
     let mut added = 0;
     for planet in planets_to_seed {
         if !name_taken(conn, &planet.name, None)? {
-            with_backend!(conn, |c| diesel::insert_into(planets::table).values(planet).execute(c))?;
+            with_backend!(conn, |c| diesel::insert_into(planets::table)
+                .values(planet)
+                .execute(c))?;
             added += 1;
         }
     }

@@ -25,7 +25,8 @@ struct Fields {
 fn check(input: &Map<String, Value>, name_required: bool) -> Fields {
     let mut v = Validator::new(input);
     let name = if name_required || input.contains_key("name") {
-        v.required_string("name", true, 1, NAME_MAX).map_or(Presence::Absent, Presence::Value)
+        v.required_string("name", true, 1, NAME_MAX)
+            .map_or(Presence::Absent, Presence::Value)
     } else {
         Presence::Absent
     };
@@ -33,16 +34,29 @@ fn check(input: &Map<String, Value>, name_required: bool) -> Fields {
     let diameter_km = v.integer("diameter_km", DIAMETER_MIN, DIAMETER_MAX);
     let is_habitable = match v.boolean("is_habitable") {
         Presence::Null => {
-            v.errors.add("is_habitable", "The is habitable field must be true or false.");
+            v.errors.add(
+                "is_habitable",
+                "The is habitable field must be true or false.",
+            );
             Presence::Absent
         }
         other => other,
     };
-    Fields { name, description, diameter_km, is_habitable, errors: v.errors }
+    Fields {
+        name,
+        description,
+        diameter_km,
+        is_habitable,
+        errors: v.errors,
+    }
 }
 
 /// `POST /planets`.
-pub fn new_planet(input: &Map<String, Value>, created_by: i64, now: NaiveDateTime) -> Result<NewPlanet, FieldErrors> {
+pub fn new_planet(
+    input: &Map<String, Value>,
+    created_by: i64,
+    now: NaiveDateTime,
+) -> Result<NewPlanet, FieldErrors> {
     let f = check(input, true);
     match f.name {
         Presence::Value(name) if f.errors.is_empty() => Ok(NewPlanet {
@@ -59,7 +73,10 @@ pub fn new_planet(input: &Map<String, Value>, created_by: i64, now: NaiveDateTim
 }
 
 /// `PUT`/`PATCH /planets/{id}`: fields not sent stay as they were.
-pub fn changes(input: &Map<String, Value>, now: NaiveDateTime) -> Result<PlanetChanges, FieldErrors> {
+pub fn changes(
+    input: &Map<String, Value>,
+    now: NaiveDateTime,
+) -> Result<PlanetChanges, FieldErrors> {
     let f = check(input, false);
     if !f.errors.is_empty() {
         return Err(f.errors);
@@ -95,9 +112,18 @@ mod tests {
 
     #[test]
     fn every_rule_has_laravels_message() {
-        assert_eq!(errors_of(json!({}))["name"][0], "The name field is required.");
-        assert_eq!(errors_of(json!({"name": "   "}))["name"][0], "The name field is required.");
-        assert_eq!(errors_of(json!({"name": 5}))["name"][0], "The name field must be a string.");
+        assert_eq!(
+            errors_of(json!({}))["name"][0],
+            "The name field is required."
+        );
+        assert_eq!(
+            errors_of(json!({"name": "   "}))["name"][0],
+            "The name field is required."
+        );
+        assert_eq!(
+            errors_of(json!({"name": 5}))["name"][0],
+            "The name field must be a string."
+        );
         assert_eq!(
             errors_of(json!({"name": "x".repeat(101)}))["name"][0],
             "The name field must not be greater than 100 characters."
@@ -128,7 +154,11 @@ mod tests {
         assert_eq!(p.diameter_km, Some(12000));
         assert!(!p.is_habitable);
         assert_eq!(p.description, None);
-        let c = changes(json!({"description": null}).as_object().expect("object"), crate::db::now()).expect("valid");
+        let c = changes(
+            json!({"description": null}).as_object().expect("object"),
+            crate::db::now(),
+        )
+        .expect("valid");
         assert_eq!(c.description, Some(None));
         assert_eq!(c.name, None);
     }

@@ -31,14 +31,29 @@ fn credentials_do_not_match() -> ApiError {
 
 /// A token request for `user_id`, its expiry worked out.
 pub fn token_request(state: &AppState, user_id: i64, options: TokenOptions) -> TokenRequest {
-    let (expires_at, effective_expiry) = state.verifier.expiry_for_new(db::now(), options.expires_in_minutes);
-    TokenRequest { user_id, name: options.name, abilities: options.abilities, expires_at, effective_expiry }
+    let (expires_at, effective_expiry) = state
+        .verifier
+        .expiry_for_new(db::now(), options.expires_in_minutes);
+    TokenRequest {
+        user_id,
+        name: options.name,
+        abilities: options.abilities,
+        expires_at,
+        effective_expiry,
+    }
 }
 
 /// `POST /login`
-pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: InputBody) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: InputBody,
+) -> Result<HttpResponse, ApiError> {
     let (credentials, options) = input::login(&body.0).map_err(ApiError::Validation)?;
-    let key = throttle::key(&credentials.email, &client_ip(&req, &state.config.trusted_proxies));
+    let key = throttle::key(
+        &credentials.email,
+        &client_ip(&req, &state.config.trusted_proxies),
+    );
     let max_attempts = state.config.login_max_attempts;
 
     let (locked, user) = state
@@ -54,14 +69,20 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: InputBody
         })
         .await?;
     if let Some(retry_after) = locked {
-        return Err(ApiError::TooManyAttempts { retry_after, limit: max_attempts });
+        return Err(ApiError::TooManyAttempts {
+            retry_after,
+            limit: max_attempts,
+        });
     }
 
     // Unknown users are checked against a dummy hash: both failures cost the same.
     let stored = user.as_ref().map(|u| u.password.clone());
     let valid = state.hasher.verify(credentials.password, stored).await?;
     let Some(user) = user.filter(|_| valid) else {
-        state.db.run(move |conn| Ok(throttle::hit(conn, &key, db::now())?)).await?;
+        state
+            .db
+            .run(move |conn| Ok(throttle::hit(conn, &key, db::now())?))
+            .await?;
         return Err(credentials_do_not_match());
     };
 
@@ -79,24 +100,39 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: InputBody
 }
 
 /// `POST /logout`: deletes exactly the token that made the request.
-pub async fn logout(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let id = auth.token.id;
-    state.db.run(move |conn| Ok(queries::delete(conn, id)?)).await?;
+    state
+        .db
+        .run(move |conn| Ok(queries::delete(conn, id)?))
+        .await?;
     state.verifier.forget_hashes([auth.token.token.as_str()]);
-    Ok(no_store(HttpResponse::Ok()).json(json!({ "message": "You have been successfully logged out" })))
+    Ok(no_store(HttpResponse::Ok())
+        .json(json!({ "message": "You have been successfully logged out" })))
 }
 
 /// `GET /tokens` (ability `tokens:manage`): the caller's own tokens.
-pub async fn list(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Ability::TokensManage)?;
     let (user_id, current) = (auth.user.id, auth.token.id);
     let expiration = state.verifier.expiration_minutes();
-    let tokens = state.db.run(move |conn| Ok(queries::list_for_user(conn, user_id)?)).await?;
+    let tokens = state
+        .db
+        .run(move |conn| Ok(queries::list_for_user(conn, user_id)?))
+        .await?;
     let data: Vec<TokenJson> = tokens
         .into_iter()
         .map(|t| TokenJson {
             id: t.id,
-            abilities: Abilities::from_column(t.abilities.as_deref()).names().to_vec(),
+            abilities: Abilities::from_column(t.abilities.as_deref())
+                .names()
+                .to_vec(),
             last_used_at: t.last_used_at,
             expires_at: t.effective_expiry(expiration),
             created_at: t.created_at,
@@ -108,7 +144,11 @@ pub async fn list(auth: Authenticated, state: web::Data<AppState>) -> Result<Htt
 }
 
 /// `POST /tokens` (ability `tokens:manage`): a token can grant only what it holds.
-pub async fn create(auth: Authenticated, state: web::Data<AppState>, body: InputBody) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    auth: Authenticated,
+    state: web::Data<AppState>,
+    body: InputBody,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Ability::TokensManage)?;
     let options = input::new_token(&body.0).map_err(ApiError::Validation)?;
     if !auth.abilities.can_grant(&options.abilities) {
@@ -116,27 +156,45 @@ pub async fn create(auth: Authenticated, state: web::Data<AppState>, body: Input
     }
     let request = token_request(&state, auth.user.id, options);
     let prefix = state.config.token_prefix.clone();
-    let issued = state.db.run(move |conn| Ok(mint(conn, &prefix, &request, db::now())?)).await?;
+    let issued = state
+        .db
+        .run(move |conn| Ok(mint(conn, &prefix, &request, db::now())?))
+        .await?;
     Ok(no_store(HttpResponse::Created()).json(issued))
 }
 
 /// `DELETE /tokens/{id}` (ability `tokens:manage`): someone else's id is a 404.
-pub async fn delete(auth: Authenticated, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    auth: Authenticated,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Ability::TokensManage)?;
     let id = parse_id(&id)?;
     let user_id = auth.user.id;
-    let hash = state.db.run(move |conn| Ok(queries::delete_owned(conn, user_id, id)?)).await?;
+    let hash = state
+        .db
+        .run(move |conn| Ok(queries::delete_owned(conn, user_id, id)?))
+        .await?;
     let hash = hash.ok_or_else(|| ApiError::NotFound("Token not found.".into()))?;
     state.verifier.forget_hashes([hash.as_str()]);
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `DELETE /tokens` (ability `tokens:manage`): every token of the caller.
-pub async fn delete_all(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_all(
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Ability::TokensManage)?;
     let user_id = auth.user.id;
-    let hashes = state.db.run(move |conn| Ok(queries::delete_all_for_user(conn, user_id)?)).await?;
-    state.verifier.forget_hashes(hashes.iter().map(String::as_str));
+    let hashes = state
+        .db
+        .run(move |conn| Ok(queries::delete_all_for_user(conn, user_id)?))
+        .await?;
+    state
+        .verifier
+        .forget_hashes(hashes.iter().map(String::as_str));
     Ok(no_store(HttpResponse::Ok()).json(json!({
         "message": "All tokens have been revoked.",
         "revoked": hashes.len(),
@@ -145,7 +203,9 @@ pub async fn delete_all(auth: Authenticated, state: web::Data<AppState>) -> Resu
 
 /// `POST /oauth/revoke` (RFC 7009): always 200 `{}`.
 pub async fn revoke(state: web::Data<AppState>, body: InputBody) -> Result<HttpResponse, ApiError> {
-    if let Some(presented) = input::token_parameter(&body.0).and_then(|t| state.verifier.parse(t).ok()) {
+    if let Some(presented) =
+        input::token_parameter(&body.0).and_then(|t| state.verifier.parse(t).ok())
+    {
         let revoked = state
             .db
             .run(move |conn| {
@@ -170,13 +230,21 @@ pub async fn revoke(state: web::Data<AppState>, body: InputBody) -> Result<HttpR
 }
 
 /// `POST /oauth/introspect` (RFC 7662; ability `tokens:introspect`).
-pub async fn introspect(auth: Authenticated, state: web::Data<AppState>, body: InputBody) -> Result<HttpResponse, ApiError> {
+pub async fn introspect(
+    auth: Authenticated,
+    state: web::Data<AppState>,
+    body: InputBody,
+) -> Result<HttpResponse, ApiError> {
     auth.require(Ability::TokensIntrospect)?;
     let inactive = || Ok(no_store(HttpResponse::Ok()).json(json!({ "active": false })));
-    let Some(presented) = input::token_parameter(&body.0).and_then(|t| state.verifier.parse(t).ok()) else {
+    let Some(presented) =
+        input::token_parameter(&body.0).and_then(|t| state.verifier.parse(t).ok())
+    else {
         return inactive();
     };
-    let Some(context) = state.verifier.lookup(presented).await? else { return inactive() };
+    let Some(context) = state.verifier.lookup(presented).await? else {
+        return inactive();
+    };
     let token = &context.token;
     let mut answer = json!({
         "active": true,

@@ -41,28 +41,42 @@ fn abilities(v: &mut Validator<'_>, input: &Map<String, Value>) -> Abilities {
 }
 
 fn lifetime(v: &mut Validator<'_>) -> Option<i64> {
-    v.integer("expires_in_minutes", 1, MAX_LIFETIME_MINUTES).value()
+    v.integer("expires_in_minutes", 1, MAX_LIFETIME_MINUTES)
+        .value()
 }
 
 /// `POST /login`, JSON or the OAuth2 password form (`username`, `password`,
 /// `scope`, `grant_type=password`).
 pub fn login(input: &Map<String, Value>) -> Result<(Credentials, TokenOptions), FieldErrors> {
     let mut v = Validator::new(input);
-    let email_field = if !input.contains_key("email") && input.contains_key("username") { "username" } else { "email" };
+    let email_field = if !input.contains_key("email") && input.contains_key("username") {
+        "username"
+    } else {
+        "email"
+    };
     let email = v.email(email_field);
     let password = v.required_string("password", false, 1, MAX_LOGIN_PASSWORD);
     if let Some(grant) = input.get("grant_type") {
         if grant.as_str() != Some("password") {
-            v.errors.add("grant_type", "The selected grant type is invalid.");
+            v.errors
+                .add("grant_type", "The selected grant type is invalid.");
         }
     }
-    let name = v.string("device_name", true, 1, 255).value().unwrap_or_else(|| "api-token".into());
+    let name = v
+        .string("device_name", true, 1, 255)
+        .value()
+        .unwrap_or_else(|| "api-token".into());
     let abilities = abilities(&mut v, input);
     let expires_in_minutes = lifetime(&mut v);
     match (email, password) {
-        (Some(email), Some(password)) if v.errors.is_empty() => {
-            Ok((Credentials { email, password }, TokenOptions { name, abilities, expires_in_minutes }))
-        }
+        (Some(email), Some(password)) if v.errors.is_empty() => Ok((
+            Credentials { email, password },
+            TokenOptions {
+                name,
+                abilities,
+                expires_in_minutes,
+            },
+        )),
         _ => Err(v.errors),
     }
 }
@@ -74,12 +88,20 @@ pub fn new_token(input: &Map<String, Value>) -> Result<TokenOptions, FieldErrors
     let abilities = abilities(&mut v, input);
     let expires_in_minutes = lifetime(&mut v);
     match name {
-        Some(name) if v.errors.is_empty() => Ok(TokenOptions { name, abilities, expires_in_minutes }),
+        Some(name) if v.errors.is_empty() => Ok(TokenOptions {
+            name,
+            abilities,
+            expires_in_minutes,
+        }),
         _ => Err(v.errors),
     }
 }
 
 /// The `token` parameter of `/oauth/revoke` and `/oauth/introspect`.
 pub fn token_parameter(input: &Map<String, Value>) -> Option<&str> {
-    input.get("token").and_then(Value::as_str).map(str::trim).filter(|t| !t.is_empty())
+    input
+        .get("token")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }

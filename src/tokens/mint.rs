@@ -21,7 +21,12 @@ pub struct TokenRequest {
 
 /// Stores a new token and returns the response carrying its plain text, the
 /// only time the plain text exists outside the client.
-pub fn mint(conn: &mut DbConnection, prefix: &str, request: &TokenRequest, now: NaiveDateTime) -> QueryResult<NewTokenJson> {
+pub fn mint(
+    conn: &mut DbConnection,
+    prefix: &str,
+    request: &TokenRequest,
+    now: NaiveDateTime,
+) -> QueryResult<NewTokenJson> {
     let secret = TokenSecret::generate(prefix);
     let hash = secret.hash();
     let id = queries::insert(
@@ -37,5 +42,9 @@ pub fn mint(conn: &mut DbConnection, prefix: &str, request: &TokenRequest, now: 
             updated_at: now,
         },
     )?;
-    Ok(NewTokenJson::new(secret.plain_text(id), &request.abilities, request.effective_expiry))
+    Ok(NewTokenJson::new(
+        secret.plain_text(id),
+        &request.abilities,
+        request.effective_expiry,
+    ))
 }

@@ -41,7 +41,8 @@ impl AccessToken {
     }
 
     pub fn is_expired(&self, expiration_minutes: Option<i64>, now: NaiveDateTime) -> bool {
-        self.effective_expiry(expiration_minutes).is_some_and(|at| at <= now)
+        self.effective_expiry(expiration_minutes)
+            .is_some_and(|at| at <= now)
     }
 }
 
@@ -74,7 +75,11 @@ pub struct NewTokenJson {
 }
 
 impl NewTokenJson {
-    pub fn new(plain_text: String, abilities: &Abilities, expires_at: Option<NaiveDateTime>) -> Self {
+    pub fn new(
+        plain_text: String,
+        abilities: &Abilities,
+        expires_at: Option<NaiveDateTime>,
+    ) -> Self {
         Self {
             token: plain_text.clone(),
             access_token: plain_text,

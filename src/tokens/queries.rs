@@ -10,7 +10,10 @@ use crate::users::User;
 use crate::with_backend;
 
 /// The token with this id and its user.
-pub fn find_with_user_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(AccessToken, User)>> {
+pub fn find_with_user_by_id(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Option<(AccessToken, User)>> {
     pat::table
         .inner_join(users::table.on(users::id.eq(pat::tokenable_id)))
         .filter(pat::id.eq(id))
@@ -21,7 +24,10 @@ pub fn find_with_user_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Opt
 }
 
 /// The token with this hash and its user.
-pub fn find_with_user_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<(AccessToken, User)>> {
+pub fn find_with_user_by_hash(
+    conn: &mut DbConnection,
+    hash: &str,
+) -> QueryResult<Option<(AccessToken, User)>> {
     pat::table
         .inner_join(users::table.on(users::id.eq(pat::tokenable_id)))
         .filter(pat::token.eq(hash))
@@ -33,17 +39,29 @@ pub fn find_with_user_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResul
 
 /// Records a use, unless one was recorded less than `stale_before` ago (the
 /// condition is in SQL so concurrent requests write at most once).
-pub fn touch_last_used(conn: &mut DbConnection, id: i64, now: NaiveDateTime, stale_before: NaiveDateTime) -> QueryResult<usize> {
+pub fn touch_last_used(
+    conn: &mut DbConnection,
+    id: i64,
+    now: NaiveDateTime,
+    stale_before: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(pat::table)
         .filter(pat::id.eq(id))
-        .filter(pat::last_used_at.is_null().or(pat::last_used_at.lt(stale_before)))
+        .filter(
+            pat::last_used_at
+                .is_null()
+                .or(pat::last_used_at.lt(stale_before)),
+        )
         .set((pat::last_used_at.eq(now), pat::updated_at.eq(now)))
         .execute(conn)
 }
 
 /// Inserts a token and returns its id.
 pub fn insert(conn: &mut DbConnection, token: &NewAccessToken<'_>) -> QueryResult<i64> {
-    with_backend!(conn, |c| diesel::insert_into(pat::table).values(token).returning(pat::id).get_result(c))
+    with_backend!(conn, |c| diesel::insert_into(pat::table)
+        .values(token)
+        .returning(pat::id)
+        .get_result(c))
 }
 
 /// The user's tokens, oldest first.
@@ -77,7 +95,9 @@ pub fn delete_owned(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResu
 /// Deletes every token of the user; returns their hashes.
 pub fn delete_all_for_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<String>> {
     with_backend!(conn, |c| diesel::delete(
-        pat::table.filter(pat::tokenable_type.eq(TOKENABLE_TYPE)).filter(pat::tokenable_id.eq(user_id))
+        pat::table
+            .filter(pat::tokenable_type.eq(TOKENABLE_TYPE))
+            .filter(pat::tokenable_id.eq(user_id))
     )
     .returning(pat::token)
     .get_results(c))
@@ -85,10 +105,12 @@ pub fn delete_all_for_user(conn: &mut DbConnection, user_id: i64) -> QueryResult
 
 /// Deletes the token with this hash; returns its id if there was one.
 pub fn delete_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<i64>> {
-    with_backend!(conn, |c| diesel::delete(pat::table.filter(pat::token.eq(hash)))
-        .returning(pat::id)
-        .get_result(c)
-        .optional())
+    with_backend!(conn, |c| diesel::delete(
+        pat::table.filter(pat::token.eq(hash))
+    )
+    .returning(pat::id)
+    .get_result(c)
+    .optional())
 }
 
 /// `prune-expired`: deletes tokens whose `expires_at` is before `expired_before`
@@ -98,9 +120,12 @@ pub fn prune(
     expired_before: NaiveDateTime,
     created_before: Option<NaiveDateTime>,
 ) -> QueryResult<usize> {
-    let by_expiry = diesel::delete(pat::table.filter(pat::expires_at.lt(expired_before))).execute(conn)?;
+    let by_expiry =
+        diesel::delete(pat::table.filter(pat::expires_at.lt(expired_before))).execute(conn)?;
     let by_age = match created_before {
-        Some(cutoff) => diesel::delete(pat::table.filter(pat::created_at.lt(cutoff))).execute(conn)?,
+        Some(cutoff) => {
+            diesel::delete(pat::table.filter(pat::created_at.lt(cutoff))).execute(conn)?
+        }
         None => 0,
     };
     Ok(by_expiry + by_age)

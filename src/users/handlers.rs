@@ -27,9 +27,14 @@ fn email_taken() -> ApiError {
 }
 
 /// `POST /register` (404 when `REGISTRATION_ENABLED=false`).
-pub async fn register(state: web::Data<AppState>, body: InputBody) -> Result<HttpResponse, ApiError> {
+pub async fn register(
+    state: web::Data<AppState>,
+    body: InputBody,
+) -> Result<HttpResponse, ApiError> {
     if !state.config.registration_enabled {
-        return Err(ApiError::NotFound("The route api/register could not be found.".into()));
+        return Err(ApiError::NotFound(
+            "The route api/register could not be found.".into(),
+        ));
     }
     let input = &body.0;
     let mut v = Validator::new(input);
@@ -38,12 +43,21 @@ pub async fn register(state: web::Data<AppState>, body: InputBody) -> Result<Htt
     let password = v.required_string("password", false, 8, 255);
     if let Some(p) = &password {
         if p.len() > MAX_PASSWORD_BYTES {
-            v.errors.add("password", format!("The password field must not be greater than {MAX_PASSWORD_BYTES} bytes."));
+            v.errors.add(
+                "password",
+                format!("The password field must not be greater than {MAX_PASSWORD_BYTES} bytes."),
+            );
         } else if input.get("password_confirmation").and_then(|c| c.as_str()) != Some(p.as_str()) {
-            v.errors.add("password", "The password field confirmation does not match.");
+            v.errors.add(
+                "password",
+                "The password field confirmation does not match.",
+            );
         }
     }
-    let device_name = v.string("device_name", true, 1, 255).value().unwrap_or_else(|| "api-token".into());
+    let device_name = v
+        .string("device_name", true, 1, 255)
+        .value()
+        .unwrap_or_else(|| "api-token".into());
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
         return Err(ApiError::Validation(v.errors));
     };
@@ -58,7 +72,11 @@ pub async fn register(state: web::Data<AppState>, body: InputBody) -> Result<Htt
     }
     let hash = state.hasher.hash(password).await?;
     let prefix = state.config.token_prefix.clone();
-    let options = TokenOptions { name: device_name, abilities: Abilities::all(), expires_in_minutes: None };
+    let options = TokenOptions {
+        name: device_name,
+        abilities: Abilities::all(),
+        expires_in_minutes: None,
+    };
     let request = token_request(&state, 0, options);
     let (user, issued) = state
         .db
@@ -66,20 +84,31 @@ pub async fn register(state: web::Data<AppState>, body: InputBody) -> Result<Htt
             let now = db::now();
             let user = queries::insert(
                 conn,
-                &NewUser { name: &name, email: &email, password: &hash, created_at: now, updated_at: now },
+                &NewUser {
+                    name: &name,
+                    email: &email,
+                    password: &hash,
+                    created_at: now,
+                    updated_at: now,
+                },
             )
             .map_err(|e| match e {
                 DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => email_taken(),
                 other => other.into(),
             })?;
-            let request = crate::tokens::mint::TokenRequest { user_id: user.id, ..request };
+            let request = crate::tokens::mint::TokenRequest {
+                user_id: user.id,
+                ..request
+            };
             let issued = mint(conn, &prefix, &request, now)?;
             Ok((user, issued))
         })
         .await?;
     log::info!("register: new user {}", user.id);
     let mut body = json!({ "user": UserJson::from(&user) });
-    if let (Some(target), Ok(serde_json::Value::Object(token))) = (body.as_object_mut(), serde_json::to_value(&issued)) {
+    if let (Some(target), Ok(serde_json::Value::Object(token))) =
+        (body.as_object_mut(), serde_json::to_value(&issued))
+    {
         target.extend(token);
     }
     Ok(no_store(HttpResponse::Created()).json(body))

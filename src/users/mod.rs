@@ -12,7 +12,9 @@ pub use model::{NewUser, User, UserJson};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        resource("/user", &["GET"]).route(web::get().to(handlers::show)).route(web::head().to(handlers::show)),
+        resource("/user", &["GET"])
+            .route(web::get().to(handlers::show))
+            .route(web::head().to(handlers::show)),
     )
     .service(resource("/register", &["POST"]).route(web::post().to(handlers::register)));
 }
