@@ -1,7 +1,8 @@
 //! `GET /user` and `POST /register`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::Connection;
 use serde_json::json;
 
 use super::model::{NewUser, UserJson};
@@ -28,13 +29,13 @@ fn email_taken() -> ApiError {
 
 /// `POST /register` (404 when `REGISTRATION_ENABLED=false`).
 pub async fn register(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: InputBody,
 ) -> Result<HttpResponse, ApiError> {
     if !state.config.registration_enabled {
-        return Err(ApiError::NotFound(
-            "The route api/register could not be found.".into(),
-        ));
+        // Exactly what an unknown route answers, under whichever prefix was used.
+        return crate::http::fallback::not_found(req).await;
     }
     let input = &body.0;
     let mut v = Validator::new(input);
@@ -81,27 +82,32 @@ pub async fn register(
     let (user, issued) = state
         .db
         .run(move |conn| {
-            let now = db::now();
-            let user = queries::insert(
-                conn,
-                &NewUser {
-                    name: &name,
-                    email: &email,
-                    password: &hash,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .map_err(|e| match e {
-                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => email_taken(),
-                other => other.into(),
-            })?;
-            let request = crate::tokens::mint::TokenRequest {
-                user_id: user.id,
-                ..request
-            };
-            let issued = mint(conn, &prefix, &request, now)?;
-            Ok((user, issued))
+            // One transaction: a user never exists without the token it was promised.
+            conn.transaction::<_, ApiError, _>(|conn| {
+                let now = db::now();
+                let user = queries::insert(
+                    conn,
+                    &NewUser {
+                        name: &name,
+                        email: &email,
+                        password: &hash,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )
+                .map_err(|e| match e {
+                    DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                        email_taken()
+                    }
+                    other => other.into(),
+                })?;
+                let request = crate::tokens::mint::TokenRequest {
+                    user_id: user.id,
+                    ..request
+                };
+                let issued = mint(conn, &prefix, &request, now)?;
+                Ok((user, issued))
+            })
         })
         .await?;
     log::info!("register: new user {}", user.id);
