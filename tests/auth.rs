@@ -616,3 +616,43 @@ async fn token_name_defaults_to_api_token(backend: Backend) {
             "The device name field must not be greater than 255 characters.",
         );
 }
+
+/// Not a speed check: without the dummy hash an unknown email would answer in
+/// about a millisecond while a wrong password costs a whole bcrypt hash, so
+/// even a loose ratio tells the two paths apart.
+#[actix_web::test]
+async fn an_unknown_email_costs_a_bcrypt_hash_too() {
+    let app = spawn_app_with(Backend::Sqlite, |c| {
+        c.bcrypt_cost = 10;
+        c.login_max_attempts = 1000;
+    })
+    .await;
+    let timed = |body: Value| {
+        let app = &app;
+        async move {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..4 {
+                let start = std::time::Instant::now();
+                app.login_reply(body.clone()).await.expect(422);
+                total += start.elapsed();
+            }
+            total
+        }
+    };
+    // The seeded user's hash has cost 4; give it the configured cost.
+    let hash = mission_control::auth::password::hash(PASSWORD, 10).expect("hash");
+    app.with_db(move |c| {
+        diesel::update(users::table)
+            .set(users::password.eq(hash))
+            .execute(c)
+    })
+    .await;
+    let wrong_password = timed(json!({"email": EMAIL, "password": "wrong-password"})).await;
+    let wrong_email =
+        timed(json!({"email": "nobody@example.com", "password": "wrong-password"})).await;
+    let ratio = wrong_email.as_secs_f64() / wrong_password.as_secs_f64();
+    assert!(
+        ratio > 0.3,
+        "unknown email {wrong_email:?} vs wrong password {wrong_password:?}"
+    );
+}

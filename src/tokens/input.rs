@@ -35,7 +35,8 @@ fn abilities(v: &mut Validator<'_>, input: &Map<String, Value>) -> Abilities {
         return Abilities::new(names);
     }
     match v.string_list("abilities", Ability::is_known) {
-        Presence::Value(names) if !names.is_empty() => Abilities::new(names),
+        // An explicit empty list is a token with no abilities, as in Sanctum.
+        Presence::Value(names) => Abilities::new(names),
         _ => Abilities::all(),
     }
 }
