@@ -101,6 +101,9 @@ pub enum ApiError {
         path: String,
         allowed: String,
     },
+    /// 408: the body did not arrive in time (a slow or stalled client).
+    #[error("Request Timeout.")]
+    RequestTimeout,
     /// 413: the body is over the limit.
     #[error("The request body must not be larger than {limit_kib} KiB.")]
     PayloadTooLarge { limit_kib: usize },
@@ -141,6 +144,7 @@ impl ResponseError for ApiError {
             ApiError::MissingAbility => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -183,6 +187,9 @@ impl ResponseError for ApiError {
                 log::warn!("database unavailable: {detail}");
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
             }
+            ApiError::RequestTimeout => {
+                response.insert_header((header::CONNECTION, HeaderValue::from_static("close")));
+            }
             ApiError::Internal(cause) => log::error!("internal error: {cause:#}"),
             _ => {}
         }
@@ -212,6 +219,17 @@ impl From<DieselError> for ApiError {
                 if info.message().contains("database is locked") =>
             {
                 ApiError::Unavailable(info.message().to_owned())
+            }
+            // Text PostgreSQL cannot store (U+0000): the client's input, not a bug.
+            // Request bodies are checked before this; it is the backstop.
+            DieselError::DatabaseError(_, ref info)
+                if info
+                    .message()
+                    .contains("invalid byte sequence for encoding") =>
+            {
+                ApiError::BadRequest(
+                    "The request contains characters that cannot be stored.".into(),
+                )
             }
             other => ApiError::Internal(anyhow::Error::new(other).context("database query")),
         }

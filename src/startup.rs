@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -91,6 +92,14 @@ fn cors(origins: &CorsOrigins) -> Cors {
     }
 }
 
+/// How long a client has to send the request line and headers (from the first
+/// byte of a request); past it the server answers 408 and closes the connection.
+pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a closing connection may linger for the client to read the answer.
+pub const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long an idle keep-alive connection stays open.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(30);
+
 /// A running server and the port it listens on.
 pub struct Application {
     port: u16,
@@ -132,9 +141,9 @@ impl Application {
         })
         .workers(workers)
         .shutdown_timeout(grace)
-        .client_request_timeout(std::time::Duration::from_secs(5))
-        .client_disconnect_timeout(std::time::Duration::from_secs(1))
-        .keep_alive(std::time::Duration::from_secs(30))
+        .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+        .keep_alive(KEEP_ALIVE)
         .listen(listener)?
         .run();
         Ok(Self { port, server })
