@@ -4,7 +4,8 @@
 //! As Laravel's `RateLimiter`: a failure counts within a one-minute window that
 //! starts at the first failure; once `LOGIN_MAX_ATTEMPTS` failures are counted,
 //! every attempt (even with the right password) is a 429 until the window ends;
-//! a success clears the counter.
+//! a success clears the counter. Unlike Laravel, an attempt is counted before its
+//! password is checked ([`reserve`]), so parallel guesses cannot overshoot.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -37,6 +38,32 @@ pub fn locked_for(
         (available_at > now && attempts >= max_attempts as i32)
             .then(|| (available_at - now).num_seconds().max(1) as u64)
     }))
+}
+
+/// Takes one attempt for `key` before the password is checked: `Some(seconds
+/// until the window ends)` when the key is locked out, else `None` with the
+/// attempt already counted (a success then clears it).
+///
+/// Counting first is what keeps a burst of simultaneous guesses to the limit:
+/// checking the lock and counting only after a failed bcrypt check would let
+/// every request of the burst pass the check before the first one is counted.
+pub fn reserve(
+    conn: &mut DbConnection,
+    key: &str,
+    max_attempts: u32,
+    now: NaiveDateTime,
+) -> QueryResult<Option<u64>> {
+    if let Some(seconds) = locked_for(conn, key, max_attempts, now)? {
+        return Ok(Some(seconds));
+    }
+    let attempts = hit(conn, key, now)?;
+    if i64::from(attempts) <= i64::from(max_attempts) {
+        return Ok(None);
+    }
+    // Others took the last attempts between the check and the count.
+    Ok(Some(
+        locked_for(conn, key, max_attempts, now)?.unwrap_or(DECAY_SECONDS as u64),
+    ))
 }
 
 /// Counts a failure, atomically (a single upsert), and returns the count.

@@ -61,7 +61,7 @@ pub async fn login(
         .run({
             let (key, email) = (key.clone(), credentials.email.clone());
             move |conn| {
-                if let Some(seconds) = throttle::locked_for(conn, &key, max_attempts, db::now())? {
+                if let Some(seconds) = throttle::reserve(conn, &key, max_attempts, db::now())? {
                     return Ok((Some(seconds), None));
                 }
                 Ok((None, users::find_by_email(conn, &email)?))
@@ -78,11 +78,8 @@ pub async fn login(
     // Unknown users are checked against a dummy hash: both failures cost the same.
     let stored = user.as_ref().map(|u| u.password.clone());
     let valid = state.hasher.verify(credentials.password, stored).await?;
+    // The attempt is already counted; a failure leaves it so.
     let Some(user) = user.filter(|_| valid) else {
-        state
-            .db
-            .run(move |conn| Ok(throttle::hit(conn, &key, db::now())?))
-            .await?;
         return Err(credentials_do_not_match());
     };
 
