@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{spawn_app, spawn_app_with, spawn_on, Backend, Reply, TestApp, EMAIL, PASSWORD};
-use serde_json::{json, Value};
+use serde_json::json;
 
 backend_tests!(
     revoke_deletes_the_token_and_it_is_refused_at_once,
