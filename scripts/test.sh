@@ -65,6 +65,13 @@ step "browser test (Chromium) and Postman collection (newman) against a live ser
 cargo build --locked --bin mission-control
 scripts/live-tests.sh
 
+step "soak: 5 s of mixed load on PostgreSQL (debug binary; run scripts/soak.sh for 60 s on the release build)"
+if [[ "$PG_AVAILABLE" == 1 ]]; then
+  DURATION=5s WARMUP=2s MC_BIN=target/debug/mission-control scripts/soak.sh
+else
+  echo "SKIPPED: no PostgreSQL at $TEST_DATABASE_URL"
+fi
+
 step "Dockerfile and docker-compose.yml"
 scripts/check-docker.sh
 
