@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Browser test of the single-page client, against a server that is already running.
+# Browser tests of the single-page client (e2e/browser.test.mjs) and of Swagger UI at /docs
+# (e2e/docs.test.mjs), against a server that is already running.
 #
 #   BASE_URL=http://127.0.0.1:8001 scripts/e2e.sh
 #
@@ -61,9 +62,9 @@ mkdir -p target/e2e
 rm -f target/e2e/failure-*.png
 log "running the browser test against $BASE_URL"
 status=0
-node --test e2e/browser.test.mjs || status=$?
+node --test e2e/browser.test.mjs e2e/docs.test.mjs || status=$?
 if ((status != 0)); then
   log "FAILED (exit $status); screenshots of failing steps are in target/e2e/"
   exit "$status"
 fi
-log "passed; screenshots: target/e2e/logged-in.png target/e2e/phone.png"
+log "passed; screenshots: target/e2e/logged-in.png target/e2e/phone.png target/e2e/docs.png"

@@ -60,6 +60,9 @@ if [[ "$skipped" != 0 ]]; then
   echo "NOTE: $skipped PostgreSQL test(s) were SKIPPED: no PostgreSQL at $TEST_DATABASE_URL"
 fi
 
+step "OpenAPI document: /openapi.json validated by openapi-spec-validator"
+scripts/openapi-validate.sh
+
 # --- the clients, against a live server --------------------------------------
 step "browser test (Chromium) and Postman collection (newman) against a live server"
 cargo build --locked --bin mission-control

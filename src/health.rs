@@ -6,6 +6,18 @@ use serde_json::json;
 
 use crate::startup::AppState;
 
+#[utoipa::path(
+    get,
+    path = "/health",
+    operation_id = "health",
+    tag = "health",
+    summary = "Is the process up, and can it reach its database?",
+    responses(
+        (status = 200, description = "Up, and the database answers", body = crate::openapi::Health),
+        (status = 503, description = "The database is unreachable", body = crate::openapi::Health,
+            example = json!({"status": "unavailable", "database": "unavailable", "message": "Service Unavailable."})),
+    )
+)]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let probe = state
         .db

@@ -9,6 +9,7 @@ pub mod db;
 pub mod errors;
 pub mod health;
 pub mod http;
+pub mod openapi;
 pub mod planets;
 pub mod startup;
 pub mod timestamps;

@@ -5,14 +5,13 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{Condition, DefaultHeaders, Logger};
+use actix_web::middleware::{from_fn, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpRequest, HttpServer};
 
 use crate::auth::{PasswordHasher, TokenVerifier};
-use crate::config::{Config, CorsOrigins};
+use crate::config::Config;
 use crate::db::Db;
 use crate::errors::ApiError;
 use crate::http::fallback::{self, resource};
@@ -65,31 +64,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/api").configure(api))
         .service(web::scope("/oauth").configure(tokens::configure_oauth))
         .configure(web_client::configure)
+        .configure(crate::openapi::configure)
         .service(
             resource("/health", &["GET"])
                 .route(web::get().to(health::health))
                 .route(web::head().to(health::health)),
         );
-}
-
-fn cors(origins: &CorsOrigins) -> Cors {
-    let cors = Cors::default()
-        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
-        .expose_headers([
-            header::LOCATION,
-            header::RETRY_AFTER,
-            header::WWW_AUTHENTICATE,
-            header::HeaderName::from_static("x-ratelimit-limit"),
-            header::HeaderName::from_static("x-ratelimit-remaining"),
-            header::HeaderName::from_static("x-ratelimit-reset"),
-        ])
-        .max_age(3600);
-    match origins {
-        CorsOrigins::Any => cors.allow_any_origin(),
-        CorsOrigins::List(list) => list.iter().fold(cors, |c, origin| c.allowed_origin(origin)),
-        CorsOrigins::None => cors,
-    }
 }
 
 /// How long a client has to send the request line and headers (from the first
@@ -127,15 +107,12 @@ impl Application {
         let (workers, grace) = (config.workers, config.shutdown_grace.as_secs());
         let data = web::Data::new(state);
         let server = HttpServer::new(move || {
-            let cors_enabled = config.cors_allowed_origins != CorsOrigins::None;
             App::new()
                 .app_data(data.clone())
                 .configure(routes)
                 .default_service(web::to(fallback::not_found))
-                .wrap(Condition::new(
-                    cors_enabled,
-                    cors(&config.cors_allowed_origins),
-                ))
+                // Preflights are answered here, before routing and authentication.
+                .wrap(from_fn(crate::http::cors::cors))
                 .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
         })

@@ -38,6 +38,22 @@ fn write_error(e: WriteError) -> ApiError {
 }
 
 /// `GET /planets?page=&per_page=`
+#[utoipa::path(
+    get,
+    path = "/api/planets",
+    operation_id = "listPlanets",
+    tag = "planets",
+    summary = "List planets, a page at a time, ordered by id",
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, description = "The page (default 1)"),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Planets per page (default 15)"),
+    ),
+    responses(
+        (status = 200, description = "One page of planets", body = crate::openapi::PlanetPage),
+        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let query: serde_json::Map<String, serde_json::Value> =
         serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
@@ -95,6 +111,19 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 }
 
 /// `GET /planets/{id}`
+#[utoipa::path(
+    get,
+    path = "/api/planets/{id}",
+    operation_id = "showPlanet",
+    tag = "planets",
+    summary = "One planet",
+    params(("id" = i64, Path, description = "The planet's id")),
+    responses(
+        (status = 200, description = "The planet", body = PlanetJson),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -109,6 +138,25 @@ pub async fn show(
 }
 
 /// `POST /planets` (ability `planets:create`)
+#[utoipa::path(
+    post,
+    path = "/api/planets",
+    operation_id = "createPlanet",
+    tag = "planets",
+    summary = "Create a planet (ability planets:create)",
+    request_body(content = crate::openapi::NewPlanetRequest, content_type = "application/json"),
+    security(("bearer" = []), ("oauth2" = ["planets:create"])),
+    responses(
+        (status = 201, description = "The new planet", body = PlanetJson,
+            headers(("Location" = String, description = "`/api/planets/{id}`"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn create(
     auth: Authenticated,
     state: web::Data<AppState>,
@@ -127,6 +175,26 @@ pub async fn create(
 }
 
 /// `PUT` and `PATCH /planets/{id}` (ability `planets:update`): both partial.
+#[utoipa::path(
+    method(put, patch),
+    path = "/api/planets/{id}",
+    operation_id = "updatePlanet",
+    tag = "planets",
+    summary = "Change a planet (ability planets:update); fields not sent stay as they were",
+    params(("id" = i64, Path, description = "The planet's id")),
+    request_body(content = crate::openapi::PlanetChangesRequest, content_type = "application/json"),
+    security(("bearer" = []), ("oauth2" = ["planets:update"])),
+    responses(
+        (status = 200, description = "The changed planet", body = PlanetJson),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn update(
     auth: Authenticated,
     state: web::Data<AppState>,
@@ -144,6 +212,22 @@ pub async fn update(
 }
 
 /// `DELETE /planets/{id}` (ability `planets:delete`)
+#[utoipa::path(
+    delete,
+    path = "/api/planets/{id}",
+    operation_id = "deletePlanet",
+    tag = "planets",
+    summary = "Delete a planet (ability planets:delete)",
+    params(("id" = i64, Path, description = "The planet's id")),
+    security(("bearer" = []), ("oauth2" = ["planets:delete"])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn delete(
     auth: Authenticated,
     state: web::Data<AppState>,

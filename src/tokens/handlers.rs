@@ -44,6 +44,28 @@ pub fn token_request(state: &AppState, user_id: i64, options: TokenOptions) -> T
 }
 
 /// `POST /login`
+#[utoipa::path(
+    post,
+    path = "/api/login",
+    operation_id = "login",
+    tag = "auth",
+    summary = "Log in: a new token (JSON, or the OAuth2 password form)",
+    description = "Wrong email and wrong password give the same 422 (`errors.email`), taking the same time. \
+        Failed attempts are throttled per email and client address: a 429 after `LOGIN_MAX_ATTEMPTS` within a minute.",
+    request_body(content(
+        (crate::openapi::LoginRequest = "application/json"),
+        (crate::openapi::OAuth2PasswordForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The plain-text token, shown once (`token` and `access_token` hold the same value)",
+            body = crate::tokens::NewTokenJson, headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 429, response = crate::openapi::TooManyAttempts),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -97,6 +119,20 @@ pub async fn login(
 }
 
 /// `POST /logout`: deletes exactly the token that made the request.
+#[utoipa::path(
+    post,
+    path = "/api/logout",
+    operation_id = "logout",
+    tag = "auth",
+    summary = "Log out: revoke the token that made this request (the others keep working)",
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "`You have been successfully logged out`", body = crate::openapi::Message,
+            example = json!({"message": "You have been successfully logged out"})),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn logout(
     auth: Authenticated,
     state: web::Data<AppState>,
@@ -112,6 +148,20 @@ pub async fn logout(
 }
 
 /// `GET /tokens` (ability `tokens:manage`): the caller's own tokens.
+#[utoipa::path(
+    get,
+    path = "/api/tokens",
+    operation_id = "listTokens",
+    tag = "tokens",
+    summary = "The caller's own tokens (ability tokens:manage)",
+    security(("bearer" = []), ("oauth2" = ["tokens:manage"])),
+    responses(
+        (status = 200, description = "Every token of the caller; `current` marks the one in use", body = crate::openapi::TokenList),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn list(
     auth: Authenticated,
     state: web::Data<AppState>,
@@ -141,6 +191,24 @@ pub async fn list(
 }
 
 /// `POST /tokens` (ability `tokens:manage`): a token can grant only what it holds.
+#[utoipa::path(
+    post,
+    path = "/api/tokens",
+    operation_id = "createToken",
+    tag = "tokens",
+    summary = "Create a token (ability tokens:manage; only abilities the calling token holds)",
+    request_body(content = crate::openapi::NewTokenRequest, content_type = "application/json"),
+    security(("bearer" = []), ("oauth2" = ["tokens:manage"])),
+    responses(
+        (status = 201, description = "The plain-text token, shown once", body = crate::tokens::NewTokenJson),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn create(
     auth: Authenticated,
     state: web::Data<AppState>,
@@ -161,6 +229,22 @@ pub async fn create(
 }
 
 /// `DELETE /tokens/{id}` (ability `tokens:manage`): someone else's id is a 404.
+#[utoipa::path(
+    delete,
+    path = "/api/tokens/{id}",
+    operation_id = "deleteToken",
+    tag = "tokens",
+    summary = "Revoke one of the caller's tokens (ability tokens:manage)",
+    params(("id" = i64, Path, description = "The token's id (the part before `|`)")),
+    security(("bearer" = []), ("oauth2" = ["tokens:manage"])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn delete(
     auth: Authenticated,
     state: web::Data<AppState>,
@@ -179,6 +263,20 @@ pub async fn delete(
 }
 
 /// `DELETE /tokens` (ability `tokens:manage`): every token of the caller.
+#[utoipa::path(
+    delete,
+    path = "/api/tokens",
+    operation_id = "deleteAllTokens",
+    tag = "tokens",
+    summary = "Revoke every token of the caller, this one included (ability tokens:manage)",
+    security(("bearer" = []), ("oauth2" = ["tokens:manage"])),
+    responses(
+        (status = 200, description = "How many tokens were revoked", body = crate::openapi::TokensRevoked),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn delete_all(
     auth: Authenticated,
     state: web::Data<AppState>,
@@ -199,6 +297,23 @@ pub async fn delete_all(
 }
 
 /// `POST /oauth/revoke` (RFC 7009): always 200 `{}`.
+#[utoipa::path(
+    post,
+    path = "/oauth/revoke",
+    operation_id = "revokeToken",
+    tag = "oauth",
+    summary = "Revoke a token (RFC 7009); 200 whether or not it was valid",
+    request_body(content(
+        (crate::openapi::TokenParameter = "application/x-www-form-urlencoded"),
+        (crate::openapi::TokenParameter = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Always an empty object", body = crate::openapi::EmptyObject),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn revoke(state: web::Data<AppState>, body: InputBody) -> Result<HttpResponse, ApiError> {
     if let Some(presented) =
         input::token_parameter(&body.0).and_then(|t| state.verifier.parse(t).ok())
@@ -227,6 +342,26 @@ pub async fn revoke(state: web::Data<AppState>, body: InputBody) -> Result<HttpR
 }
 
 /// `POST /oauth/introspect` (RFC 7662; ability `tokens:introspect`).
+#[utoipa::path(
+    post,
+    path = "/oauth/introspect",
+    operation_id = "introspectToken",
+    tag = "oauth",
+    summary = "Describe a token (RFC 7662); the caller's own token needs tokens:introspect",
+    request_body(content(
+        (crate::openapi::TokenParameter = "application/x-www-form-urlencoded"),
+        (crate::openapi::TokenParameter = "application/json"),
+    )),
+    security(("bearer" = []), ("oauth2" = ["tokens:introspect"])),
+    responses(
+        (status = 200, description = "The token's details, or exactly `{\"active\": false}`", body = crate::openapi::Introspection),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn introspect(
     auth: Authenticated,
     state: web::Data<AppState>,

@@ -19,6 +19,19 @@ use crate::tokens::mint::mint;
 use crate::validation::Validator;
 
 /// `GET /user`
+#[utoipa::path(
+    get,
+    path = "/api/user",
+    operation_id = "currentUser",
+    tag = "auth",
+    summary = "The user the token belongs to",
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The user (never the password hash)", body = UserJson),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn show(auth: Authenticated) -> HttpResponse {
     HttpResponse::Ok().json(UserJson::from(&auth.user))
 }
@@ -28,6 +41,22 @@ fn email_taken() -> ApiError {
 }
 
 /// `POST /register` (404 when `REGISTRATION_ENABLED=false`).
+#[utoipa::path(
+    post,
+    path = "/api/register",
+    operation_id = "register",
+    tag = "auth",
+    summary = "Create a user and a token with every ability",
+    request_body(content = crate::openapi::RegisterRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The user and its first token", body = crate::openapi::RegisterResponse),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, description = "Registration is turned off (`REGISTRATION_ENABLED=false`)", body = crate::openapi::Message),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
 pub async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
