@@ -134,6 +134,11 @@ async fn requests_from_an_allowed_origin_can_read_the_answer_and_its_headers(bac
     reply.expect(200);
     assert_eq!(reply.header("access-control-allow-origin"), Some(ORIGIN));
     assert!(lower_list(reply.header("vary")).contains(&"origin".to_owned()));
+    // Without Origin: no CORS headers, but caches are told the answer depends on it.
+    let reply = app.get("/api/planets").await;
+    reply.expect(200);
+    assert!(cors_headers(&reply).is_empty(), "{:?}", reply.headers);
+    assert!(lower_list(reply.header("vary")).contains(&"origin".to_owned()));
 
     // Errors too, and the headers a client needs are exposed.
     let reply = app

@@ -57,19 +57,20 @@ pub async fn cors<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    let decision = match (
-        req.app_data::<web::Data<AppState>>(),
-        req.headers().get(header::ORIGIN),
-    ) {
-        (Some(state), Some(origin)) if state.config.cors_allowed_origins != CorsOrigins::None => {
-            Some(allow_origin(&state.config.cors_allowed_origins, origin))
-        }
-        _ => None,
-    };
-    // CORS is off, or this is not a cross-origin request: nothing to add.
-    let Some(allowed) = decision else {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
+    let origins = &state.config.cors_allowed_origins;
+    if *origins == CorsOrigins::None {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    // Not a cross-origin request; the answer still depends on Origin for caches.
+    let Some(origin) = req.headers().get(header::ORIGIN).cloned() else {
+        let mut response = next.call(req).await?;
+        add_vary(response.headers_mut(), "Origin");
+        return Ok(response.map_into_left_body());
+    };
+    let allowed = allow_origin(origins, &origin);
 
     let is_preflight = req.method() == Method::OPTIONS
         && req
