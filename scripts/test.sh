@@ -60,6 +60,9 @@ if [[ "$skipped" != 0 ]]; then
   echo "NOTE: $skipped PostgreSQL test(s) were SKIPPED: no PostgreSQL at $TEST_DATABASE_URL"
 fi
 
+step "schemathesis: no 5xx and schema-conformant answers, generated from /openapi.json"
+scripts/schemathesis.sh
+
 step "OpenAPI document: /openapi.json validated by openapi-spec-validator"
 scripts/openapi-validate.sh
 
