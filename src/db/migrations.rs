@@ -10,7 +10,7 @@ const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// An arbitrary constant: instances starting together on one PostgreSQL take this
 /// advisory lock so that only one of them migrates at a time.
-const MIGRATION_LOCK: i64 = 0x6d69_7373_696f_6e;
+const MIGRATION_LOCK: i64 = 0x006d_6973_7369_6f6e;
 
 /// Runs every pending migration; returns how many ran.
 pub fn run_pending(conn: &mut DbConnection) -> anyhow::Result<usize> {
