@@ -17,7 +17,7 @@ use diesel::sql_types::Text;
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
 use serde_json::{json, Value};
 
-const GRACE_SECONDS: u64 = 5;
+const GRACE_SECONDS: u64 = 10;
 const WRITERS: usize = 8;
 
 /// Kills the child if the test fails before it exits.
