@@ -11,7 +11,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{postgres_available, postgres_base_url, spawn_app_with, Backend, Reply, TestApp};
+use common::{postgres_available, spawn_app_with, Backend, Reply, TestApp};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{json, Value};
 
@@ -21,17 +21,12 @@ const OUTAGE_ANSWER_WITHIN: Duration = Duration::from_secs(5);
 const RECOVERY_WITHIN: Duration = Duration::from_secs(10);
 
 fn admin() -> PgConnection {
-    PgConnection::establish(&format!("{}/postgres", postgres_base_url()))
+    PgConnection::establish(&common::postgres_url("postgres"))
         .expect("admin connection to PostgreSQL")
 }
 
 fn database_name(app: &TestApp) -> String {
-    app.test_db
-        .url()
-        .rsplit('/')
-        .next()
-        .expect("database name in the URL")
-        .to_owned()
+    app.test_db.name().to_owned()
 }
 
 /// Makes the database refuse new connections and kills the open ones.
@@ -61,8 +56,7 @@ struct Restore(String);
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", postgres_base_url()))
-        {
+        if let Ok(mut admin) = PgConnection::establish(&common::postgres_url("postgres")) {
             let _ = diesel::sql_query(format!(
                 "ALTER DATABASE {} WITH ALLOW_CONNECTIONS true",
                 self.0

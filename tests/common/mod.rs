@@ -53,12 +53,20 @@ pub fn postgres_base_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
+/// The URL of database `name` on the test server. Tests talk to the local server
+/// without TLS: a test binary exits while the app's threads still hold
+/// connections, and OpenSSL's exit-time clean-up racing with them can crash the
+/// process after every test has passed.
+pub fn postgres_url(name: &str) -> String {
+    format!("{}/{name}?sslmode=disable", postgres_base_url())
+}
+
 /// True when PostgreSQL answers. Otherwise prints that the test is skipped, or
 /// panics under `CI=true`.
 pub fn postgres_available(test: &str) -> bool {
     static AVAILABLE: OnceLock<Result<(), String>> = OnceLock::new();
     let probe = AVAILABLE.get_or_init(|| {
-        diesel::PgConnection::establish(&format!("{}/postgres", postgres_base_url()))
+        diesel::PgConnection::establish(&postgres_url("postgres"))
             .map(|_| ())
             .map_err(|e| e.to_string())
     });
@@ -71,7 +79,10 @@ pub fn postgres_available(test: &str) -> bool {
             )
         }
         Err(e) => {
-            eprintln!(
+            // Straight to stderr: libtest would swallow eprintln! of a passing test.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "SKIPPED {test}: PostgreSQL at {} is not reachable ({e})",
                 postgres_base_url()
             );
@@ -105,13 +116,12 @@ impl TestDb {
             }
             Backend::Postgres => {
                 let name = format!("mc_test_{}_{}_{}", std::process::id(), n, rand_suffix());
-                let mut admin =
-                    diesel::PgConnection::establish(&format!("{}/postgres", postgres_base_url()))
-                        .expect("connect to PostgreSQL");
+                let mut admin = diesel::PgConnection::establish(&postgres_url("postgres"))
+                    .expect("connect to PostgreSQL");
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut admin)
                     .expect("create database");
-                let url = format!("{}/{name}", postgres_base_url());
+                let url = postgres_url(&name);
                 Self {
                     backend,
                     url,
@@ -126,14 +136,17 @@ impl TestDb {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    /// The PostgreSQL database's name (empty for SQLite).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         if self.backend == Backend::Postgres {
-            if let Ok(mut admin) =
-                diesel::PgConnection::establish(&format!("{}/postgres", postgres_base_url()))
-            {
+            if let Ok(mut admin) = diesel::PgConnection::establish(&postgres_url("postgres")) {
                 let _ = diesel::sql_query(format!(
                     "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                     self.name
