@@ -78,6 +78,9 @@ else
   echo "SKIPPED: no PostgreSQL at $TEST_DATABASE_URL"
 fi
 
+step "benchmark smoke run: scripts/bench.sh with DURATION=1s (proves the script works; no speed asserted)"
+DURATION=1s WARMUP=1s SETTLE=0 PROFILE=debug scripts/bench.sh
+
 step "Dockerfile and docker-compose.yml"
 scripts/check-docker.sh
 

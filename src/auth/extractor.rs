@@ -11,7 +11,7 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
 use super::abilities::Ability;
 use super::verifier::AuthContext;
@@ -62,16 +62,25 @@ pub fn bearer_token(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
 
 impl FromRequest for Authenticated {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Future =
+        Either<Ready<Result<Self, ApiError>>, LocalBoxFuture<'static, Result<Self, ApiError>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let parsed = AppState::from_request_ref(req).and_then(|state| {
             let raw = bearer_token(req)?.ok_or(ApiError::unauthenticated(false))?;
-            Ok((state.verifier.clone(), state.verifier.parse(raw)?))
+            Ok((&state.verifier, state.verifier.parse(raw)?))
         });
-        Box::pin(async move {
-            let (verifier, presented) = parsed?;
+        let (verifier, presented) = match parsed {
+            Ok(parsed) => parsed,
+            Err(e) => return Either::Left(ready(Err(e))),
+        };
+        // A token verified less than the TTL ago: answered here, no future to box.
+        if let Some(hit) = verifier.cached(&presented) {
+            return Either::Left(ready(Ok(Authenticated(hit))));
+        }
+        let verifier = verifier.clone();
+        Either::Right(Box::pin(async move {
             verifier.verify(presented).await.map(Authenticated)
-        })
+        }))
     }
 }

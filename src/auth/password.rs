@@ -1,6 +1,8 @@
 //! Passwords: bcrypt written as `$2y$` (PHP's identifier, which Laravel requires),
 //! `$2a$`/`$2b$`/`$2y$` all verified, and a dedicated thread pool so a login storm
-//! queues behind a few hashing threads instead of stalling everything else.
+//! queues behind a few hashing threads instead of stalling everything else. On
+//! Linux those threads also run at a lower priority ([`HASHING_NICE`]):
+//! they use every idle cycle, but a read that needs the CPU preempts them.
 
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -59,6 +61,34 @@ fn dummy_hash(cost: u32) -> &'static str {
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
+/// The niceness of the hashing threads: under CFS a nice-10 thread gets about a
+/// tenth of the CPU share of a nice-0 one, so reads preempt hashing while logins
+/// still progress, and an idle machine gives hashing every cycle.
+pub const HASHING_NICE: i32 = 10;
+
+/// Sets the calling thread's niceness (Linux: per thread). Failing to is logged,
+/// not fatal: hashing still works, it only competes with reads at equal priority.
+fn lower_priority(nice: i32) {
+    if nice == 0 {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority take plain integers and touch no memory
+        // of ours; on Linux, PRIO_PROCESS with a thread id sets that thread only.
+        let result = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, nice)
+        };
+        if result != 0 {
+            log::warn!(
+                "could not lower the priority of a password hashing thread: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+}
+
 /// A small pool of threads for CPU-bound password work.
 #[derive(Clone)]
 pub struct PasswordHasher {
@@ -67,24 +97,33 @@ pub struct PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// Starts `threads` hashing threads with a bounded queue.
+    /// Starts `threads` hashing threads with a bounded queue, at [`HASHING_NICE`].
     pub fn start(threads: usize, cost: u32) -> Self {
+        Self::start_at(threads, cost, HASHING_NICE)
+    }
+
+    /// Starts `threads` hashing threads with a bounded queue, each at niceness
+    /// `nice` (0: the process's own priority).
+    pub fn start_at(threads: usize, cost: u32, nice: i32) -> Self {
         let (sender, receiver) = mpsc::sync_channel::<Job>(threads * 256);
         let receiver = Arc::new(Mutex::new(receiver));
         for n in 0..threads {
             let receiver = Arc::clone(&receiver);
             let spawned = thread::Builder::new()
                 .name(format!("bcrypt-{n}"))
-                .spawn(move || loop {
-                    let job = {
-                        let guard = receiver
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner());
-                        guard.recv()
-                    };
-                    match job {
-                        Ok(job) => job(),
-                        Err(_) => break, // every sender is gone: shut down
+                .spawn(move || {
+                    lower_priority(nice);
+                    loop {
+                        let job = {
+                            let guard = receiver
+                                .lock()
+                                .unwrap_or_else(|poisoned| poisoned.into_inner());
+                            guard.recv()
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => break, // every sender is gone: shut down
+                        }
                     }
                 });
             if let Err(e) = spawned {

@@ -46,27 +46,43 @@ impl fmt::Debug for TokenSecret {
     }
 }
 
-/// SHA-256 of a secret, as 64 lowercase hex characters: what the `token` column holds.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
-pub struct TokenHash(String);
+/// SHA-256 of a secret, as 64 lowercase hex characters: what the `token` column
+/// holds. Kept inline (no heap), so checking a presented token allocates nothing.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenHash([u8; 64]);
 
 impl TokenHash {
     pub fn of(secret: &str) -> Self {
-        Self(hex::encode(Sha256::digest(secret.as_bytes())))
+        let mut hex = [0u8; 64];
+        // 32 bytes always fit in 64 hex characters.
+        let _ = hex::encode_to_slice(Sha256::digest(secret.as_bytes()), &mut hex);
+        Self(hex)
     }
 
-    /// Wraps a value read from the `token` column.
-    pub fn from_stored(stored: &str) -> Self {
-        Self(stored.to_owned())
+    /// Wraps a value read from the `token` column; `None` unless it is 64
+    /// lowercase hex characters (as every stored hash is).
+    pub fn from_stored(stored: &str) -> Option<Self> {
+        let bytes: [u8; 64] = stored.as_bytes().try_into().ok()?;
+        bytes
+            .iter()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            .then_some(Self(bytes))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ever built from lowercase hex: always ASCII.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// Compares with a stored hash in constant time.
     pub fn matches(&self, stored: &str) -> bool {
-        constant_time_eq::constant_time_eq(self.0.as_bytes(), stored.as_bytes())
+        constant_time_eq::constant_time_eq(&self.0, stored.as_bytes())
+    }
+}
+
+impl fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TokenHash").field(&self.as_str()).finish()
     }
 }
 
@@ -129,8 +145,13 @@ fn check_checksum(body: &str) -> Result<(), Malformed> {
     if !random.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(Malformed::BadChecksum);
     }
-    let expected = format!("{:08x}", crc32fast::hash(random.as_bytes()));
-    if constant_time_eq::constant_time_eq(expected.as_bytes(), checksum.as_bytes()) {
+    let mut expected = [0u8; 8];
+    // 4 bytes always fit in 8 hex characters.
+    let _ = hex::encode_to_slice(
+        crc32fast::hash(random.as_bytes()).to_be_bytes(),
+        &mut expected,
+    );
+    if constant_time_eq::constant_time_eq(&expected, checksum.as_bytes()) {
         Ok(())
     } else {
         Err(Malformed::BadChecksum)
