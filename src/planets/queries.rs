@@ -1,7 +1,11 @@
 //! Every diesel query on `planets`.
 
+use diesel::backend::Backend;
+use diesel::expression::{is_aggregate, AppearsOnTable, Expression, ValidGrouping};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::{DatabaseErrorKind, Error};
+use diesel::sql_types::BigInt;
 
 use super::model::{NewPlanet, Planet, PlanetChanges};
 use crate::db::schema::{lower, planets};
@@ -26,16 +30,48 @@ impl From<Error> for WriteError {
     }
 }
 
-/// One page, ordered by id, and the total count.
+/// One page, ordered by id, and the total count: one statement (one round trip
+/// on PostgreSQL), with the count as a scalar subquery on every row; a second
+/// query only for a page past the end, which has no row to carry it.
 pub fn page(conn: &mut DbConnection, page: i64, per_page: i64) -> QueryResult<(Vec<Planet>, i64)> {
-    let total = planets::table.count().get_result(conn)?;
-    let rows = planets::table
+    let rows: Vec<(Planet, i64)> = planets::table
         .order(planets::id.asc())
         .limit(per_page)
         .offset((page - 1).saturating_mul(per_page))
-        .select(Planet::as_select())
+        .select((
+            Planet::as_select(),
+            PlanetCount,
+        ))
         .load(conn)?;
-    Ok((rows, total))
+    let total = match rows.first() {
+        Some((_, total)) => *total,
+        None => planets::table.count().get_result(conn)?,
+    };
+    Ok((rows.into_iter().map(|(planet, _)| planet).collect(), total))
+}
+
+/// `(SELECT COUNT(*) FROM planets)` as an expression. Unlike `dsl::sql`, it has
+/// a static query id, so the page query stays a cached prepared statement.
+#[derive(Debug, Clone, Copy, QueryId)]
+struct PlanetCount;
+
+impl Expression for PlanetCount {
+    type SqlType = BigInt;
+}
+
+impl<DB: Backend> QueryFragment<DB> for PlanetCount {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("(SELECT COUNT(*) FROM planets)");
+        Ok(())
+    }
+}
+
+impl<QS> AppearsOnTable<QS> for PlanetCount {}
+
+impl<QS> SelectableExpression<QS> for PlanetCount {}
+
+impl<GB> ValidGrouping<GB> for PlanetCount {
+    type IsAggregate = is_aggregate::Never;
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Planet>> {
