@@ -255,6 +255,18 @@ async fn registration_can_be_turned_off(backend: Backend) {
             json!({"message": format!("The route {route} could not be found.")})
         );
     }
+    // Every method and any body: the route simply is not there.
+    for method in ["GET", "PUT", "DELETE"] {
+        app.send(method, "/api/register", None, None)
+            .await
+            .expect(404);
+    }
+    let malformed = app
+        .client
+        .post(app.url("/api/register"))
+        .header("Content-Type", "application/json")
+        .body("{not json");
+    app.send_raw(malformed).await.expect(404);
     // Nothing was created; logging in still works for existing users.
     app.login_reply(json!({"email": "closed@example.com", "password": "nostromo-180"}))
         .await

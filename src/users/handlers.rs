@@ -1,6 +1,6 @@
 //! `GET /user` and `POST /register`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::Connection;
 use serde_json::json;
@@ -58,14 +58,9 @@ fn email_taken() -> ApiError {
     )
 )]
 pub async fn register(
-    req: HttpRequest,
     state: web::Data<AppState>,
     body: InputBody,
 ) -> Result<HttpResponse, ApiError> {
-    if !state.config.registration_enabled {
-        // Exactly what an unknown route answers, under whichever prefix was used.
-        return crate::http::fallback::not_found(req).await;
-    }
     let input = &body.0;
     let mut v = Validator::new(input);
     let name = v.required_string("name", true, 1, 255);

@@ -4,9 +4,10 @@ pub mod handlers;
 pub mod model;
 pub mod queries;
 
-use actix_web::web;
+use actix_web::{guard, web};
 
 use crate::http::fallback::resource;
+use crate::startup::AppState;
 
 pub use model::{NewUser, User, UserJson};
 
@@ -16,5 +17,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(handlers::show))
             .route(web::head().to(handlers::show)),
     )
-    .service(resource("/register", &["POST"]).route(web::post().to(handlers::register)));
+    .service(
+        // With REGISTRATION_ENABLED=false the route does not exist: every method
+        // and body gets the unknown-route 404.
+        resource("/register", &["POST"])
+            .guard(guard::fn_guard(|ctx| {
+                ctx.app_data::<web::Data<AppState>>()
+                    .is_none_or(|state| state.config.registration_enabled)
+            }))
+            .route(web::post().to(handlers::register)),
+    );
 }
