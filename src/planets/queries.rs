@@ -38,10 +38,7 @@ pub fn page(conn: &mut DbConnection, page: i64, per_page: i64) -> QueryResult<(V
         .order(planets::id.asc())
         .limit(per_page)
         .offset((page - 1).saturating_mul(per_page))
-        .select((
-            Planet::as_select(),
-            PlanetCount,
-        ))
+        .select((Planet::as_select(), PlanetCount))
         .load(conn)?;
     let total = match rows.first() {
         Some((_, total)) => *total,
