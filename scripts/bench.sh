@@ -311,7 +311,7 @@ fi
 
 # --- the table and the targets --------------------------------------------------
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-python3 - "$RESULTS" "$CORES" "$BCRYPT_MS" "$BCRYPT_COST" "$DURATION" "$CPU_MODEL" "$OUT" "$STRICT" <<'PY'
+TIMEOUT=$TIMEOUT python3 - "$RESULTS" "$CORES" "$BCRYPT_MS" "$BCRYPT_COST" "$DURATION" "$CPU_MODEL" "$OUT" "$STRICT" <<'PY'
 import os, sys, datetime
 path, cores, bcrypt_ms, cost, duration, cpu, out, strict = sys.argv[1:9]
 cores, bcrypt_ms = int(cores), float(bcrypt_ms)
@@ -363,16 +363,29 @@ ratio("W1 p99 during W4 / W1 idle p99", v("ours", pg, "W1 during W4", "p99"), v(
 rss = v("ours", pg, "W2", "rss")
 check("peak RSS under W2", rss, None if rss is None else rss < 64 * 1024,
       "not measured" if rss is None else f"{rss / 1024:.1f} MiB (target < 64 MiB)")
-pg_err = sum(r["err"] for (s, b, _), r in R.items() if s == "ours" and b == pg) if get("ours", pg, "H") else None
-check("errors (non-2xx + socket)", pg_err, None if pg_err is None else pg_err == 0,
+# The background login flood of "W1 during W4" is overload by design (64 clients
+# against ~cores/bcrypt logins/s, with reads taking precedence): its logins may
+# outlast wrk's 10 s timeout. It is reported below, not counted as an error.
+MEASURED = ("H", "W1", "W2", "W3", "W4", "W1 during W4")
+def errors(backend):
+    if not get("ours", backend, "H"):
+        return None
+    return sum(r["err"] for (s, b, w), r in R.items() if s == "ours" and b == backend and w in MEASURED)
+pg_err = errors(pg)
+check("errors (non-2xx + socket; H, W1-W4, W1 during W4)", pg_err, None if pg_err is None else pg_err == 0,
       "not measured" if pg_err is None else f"{pg_err} (target 0)")
 print("Targets (SQLite):")
 locked = os.path.exists(os.path.join(out, "locked.tsv"))
-sq_err = sum(r["err"] for (s, b, _), r in R.items() if s == "ours" and b == sq) if get("ours", sq, "H") else None
+sq_err = errors(sq)
 check("errors (non-2xx + socket, 'database is locked')", sq_err,
       None if sq_err is None else (sq_err == 0 and not locked),
       "not measured" if sq_err is None else f"{sq_err}{', database is locked logged' if locked else ''} (target 0)")
 ratio("W2 / ceiling (H)", v("ours", sq, "W2", "rps"), v("ours", sq, "H", "rps"), 0.25)
+for b in (pg, sq):
+    row = get("ours", b, "W4 under W1")
+    if row:
+        print(f"info  {b}: the background login flood during W1: {row['rps']:.1f} logins/s, "
+              f"p99 {row['p99']:.0f} ms, {row['sock']} client timeouts (wrk --timeout {os.environ.get('TIMEOUT', '10s')})")
 failed = sum(1 for r in results if r is False)
 print(f"\n{sum(1 for r in results if r)} PASS, {failed} FAIL, {sum(1 for r in results if r is None)} not measured; raw wrk output in {out}/raw")
 sys.exit(1 if strict == "1" and failed else 0)

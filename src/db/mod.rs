@@ -2,14 +2,19 @@
 //!
 //! Handlers never touch a connection on an async worker: [`Db::run`] moves the
 //! closure to actix's blocking thread pool and maps pool and diesel errors onto the
-//! contract's statuses (a lost database is a 503).
+//! contract's statuses (a lost database is a 503). At most as many closures as
+//! the pool has connections are handed to that thread pool at once; the rest wait
+//! for a permit on the async side, so a burst of requests queues as cheap futures
+//! instead of as blocked threads contending for the pool's lock (fewer context
+//! switches: `GET /planets` on PostgreSQL got faster with it).
 
 mod backend;
 pub mod migrations;
 mod pool;
 pub mod schema;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub use backend::{Backend, DbConnection};
 use chrono::{NaiveDateTime, SubsecRound, Utc};
@@ -22,14 +27,22 @@ use crate::errors::ApiError;
 pub struct Db {
     pool: ConnectionPool,
     backend: Backend,
+    /// One permit per pooled connection.
+    permits: Arc<tokio::sync::Semaphore>,
+    /// How long a request may wait for a connection, permit included.
+    timeout: Duration,
 }
 
 impl Db {
     pub fn connect(database_url: &str, size: u32, timeout: Duration) -> anyhow::Result<Self> {
         let (backend, url) = Backend::from_url(database_url).map_err(anyhow::Error::msg)?;
+        let pool = pool::build(backend, &url, size, timeout);
+        let permits = Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize));
         Ok(Self {
-            pool: pool::build(backend, &url, size, timeout),
+            pool,
             backend,
+            permits,
+            timeout,
         })
     }
 
@@ -43,10 +56,17 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        let deadline = Instant::now() + self.timeout;
+        let permit = tokio::time::timeout(self.timeout, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| ApiError::Unavailable("timed out waiting for a connection".into()))?
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("connection permits closed: {e}")))?;
         let pool = self.pool.clone();
         actix_web::web::block(move || {
+            let _permit = permit;
+            let left = deadline.saturating_duration_since(Instant::now());
             let mut conn = pool
-                .get()
+                .get_timeout(left.max(Duration::from_millis(1)))
                 .map_err(|e| ApiError::Unavailable(e.to_string()))?;
             f(&mut conn)
         })
@@ -54,7 +74,6 @@ impl Db {
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
-    /// Runs `f` on the calling thread: for the command line and start-up.
     pub fn run_blocking<T>(
         &self,
         f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,

@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
 
 use super::model::PlanetJson;
 use super::queries::{self, WriteError};
@@ -89,25 +89,53 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let count = rows.len() as i64;
     let from = (count > 0).then(|| (page - 1) * per_page + 1);
     let to = from.map(|f| f + count - 1);
-    let data: Vec<PlanetJson> = rows.into_iter().map(PlanetJson::from).collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "data": data,
-        "meta": {
-            "current_page": page,
-            "from": from,
-            "last_page": last_page,
-            "path": base,
-            "per_page": per_page,
-            "to": to,
-            "total": total,
+    let links = PageLinks {
+        first: link(1),
+        last: link(last_page),
+        prev: (page > 1).then(|| link((page - 1).min(last_page))),
+        next: (page < last_page).then(|| link(page + 1)),
+    };
+    Ok(HttpResponse::Ok().json(PlanetPage {
+        data: rows.into_iter().map(PlanetJson::from).collect(),
+        meta: PageMeta {
+            current_page: page,
+            from,
+            last_page,
+            path: base,
+            per_page,
+            to,
+            total,
         },
-        "links": {
-            "first": link(1),
-            "last": link(last_page),
-            "prev": (page > 1).then(|| link((page - 1).min(last_page))),
-            "next": (page < last_page).then(|| link(page + 1)),
-        },
-    })))
+        links,
+    }))
+}
+
+/// The body of `GET /planets`, serialised straight from these structs (field
+/// order as declared) rather than through a `serde_json::Value`.
+#[derive(Serialize)]
+struct PlanetPage {
+    data: Vec<PlanetJson>,
+    meta: PageMeta,
+    links: PageLinks,
+}
+
+#[derive(Serialize)]
+struct PageMeta {
+    current_page: i64,
+    from: Option<i64>,
+    last_page: i64,
+    path: String,
+    per_page: i64,
+    to: Option<i64>,
+    total: i64,
+}
+
+#[derive(Serialize)]
+struct PageLinks {
+    first: String,
+    last: String,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 /// `GET /planets/{id}`
