@@ -37,22 +37,21 @@ fn fixed(t: &NaiveDateTime) -> Option<[u8; LEN]> {
 
 pub fn format(t: &NaiveDateTime) -> String {
     match fixed(t) {
-        // The buffer holds ASCII digits and punctuation only.
-        Some(b) => b.iter().map(|&c| c as char).collect(),
+        Some(b) => ascii(&b).to_owned(),
         None => t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
     }
 }
 
+/// The buffer as text: it holds ASCII digits and punctuation only.
+fn ascii(b: &[u8; LEN]) -> &str {
+    std::str::from_utf8(b).unwrap_or("0000-00-00T00:00:00.000000Z")
+}
+
 /// `#[serde(serialize_with = "crate::timestamps::optional")]`: null when absent.
 pub fn optional<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => match fixed(t) {
-            Some(b) => match std::str::from_utf8(&b) {
-                Ok(text) => s.serialize_str(text),
-                Err(_) => s.collect_str(&format(t)),
-            },
-            None => s.collect_str(&format(t)),
-        },
+    match t.as_ref().map(|t| (t, fixed(t))) {
+        Some((_, Some(b))) => s.serialize_str(ascii(&b)),
+        Some((t, None)) => s.collect_str(&format(t)),
         None => s.serialize_none(),
     }
 }

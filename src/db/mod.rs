@@ -29,8 +29,6 @@ pub struct Db {
     backend: Backend,
     /// One permit per pooled connection.
     permits: Arc<tokio::sync::Semaphore>,
-    /// How long a request may wait for a connection, permit included.
-    timeout: Duration,
 }
 
 impl Db {
@@ -42,7 +40,6 @@ impl Db {
             pool,
             backend,
             permits,
-            timeout,
         })
     }
 
@@ -56,8 +53,10 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let deadline = Instant::now() + self.timeout;
-        let permit = tokio::time::timeout(self.timeout, self.permits.clone().acquire_owned())
+        // The pool's connection timeout bounds the whole wait, permit included.
+        let timeout = self.pool.connection_timeout();
+        let deadline = Instant::now() + timeout;
+        let permit = tokio::time::timeout(timeout, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| ApiError::Unavailable("timed out waiting for a connection".into()))?
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("connection permits closed: {e}")))?;
