@@ -273,12 +273,7 @@ async fn user_route_never_shows_the_password(backend: Backend) {
             .get_auth(&format!("{prefix}/user"), &token)
             .await
             .expect(200);
-        let keys: Vec<&str> = user
-            .as_object()
-            .expect("object")
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let keys = common::keys(&user);
         assert_eq!(
             keys,
             [

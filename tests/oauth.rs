@@ -5,7 +5,9 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{spawn_app, spawn_app_with, spawn_on, Backend, Reply, TestApp, EMAIL, PASSWORD};
+use common::{
+    spawn_app, spawn_app_with, spawn_on, token_id, Backend, Reply, TestApp, EMAIL, PASSWORD,
+};
 use serde_json::json;
 
 backend_tests!(
@@ -18,15 +20,6 @@ backend_tests!(
     introspect_sees_a_revocation_made_by_another_instance,
     oauth_routes_live_outside_api,
 );
-
-fn id_of(plain: &str) -> i64 {
-    plain
-        .split_once('|')
-        .expect("<id>|<secret>")
-        .0
-        .parse()
-        .expect("numeric id")
-}
 
 fn secret_of(plain: &str) -> &str {
     plain.split_once('|').expect("<id>|<secret>").1
@@ -138,7 +131,7 @@ async fn revoke_always_answers_200_with_an_empty_object(backend: Backend) {
 async fn revoke_with_a_wrong_secret_for_a_real_id_deletes_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     let victim = app.token().await;
-    let id = id_of(&victim);
+    let id = token_id(&victim);
     // A Sanctum-2-style secret (no prefix, so no checksum to fail) with the right id.
     let forged = format!("{id}|{}", "A".repeat(40));
     assert_empty_200(
@@ -200,7 +193,7 @@ async fn introspect_describes_an_active_token(backend: Backend) {
         .await;
     let created_at = app
         .with_db({
-            let id = id_of(&subject);
+            let id = token_id(&subject);
             move |conn| {
                 use diesel::prelude::*;
                 use mission_control::db::schema::personal_access_tokens as pat;
@@ -279,11 +272,11 @@ async fn introspect_says_only_inactive_for_anything_else(backend: Backend) {
     let expired = app.token().await;
     app.execute(&format!(
         "UPDATE personal_access_tokens SET expires_at = '2020-01-01 00:00:00' WHERE id = {}",
-        id_of(&expired)
+        token_id(&expired)
     ))
     .await;
     let live = app.token().await;
-    let wrong_secret = format!("{}|{}", id_of(&live), "Z".repeat(40));
+    let wrong_secret = format!("{}|{}", token_id(&live), "Z".repeat(40));
 
     for token in [
         json!(revoked),

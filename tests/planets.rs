@@ -39,12 +39,7 @@ async fn anyone_can_list_and_read(backend: Backend) {
         .await
         .expect(200);
     assert_eq!(one, created);
-    let keys: Vec<&str> = one
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = common::keys(&one);
     assert_eq!(
         keys,
         [

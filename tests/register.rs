@@ -32,12 +32,7 @@ async fn register_returns_201_with_the_user_and_a_working_token(backend: Backend
     let body = reply.expect(201);
     assert_eq!(reply.header("cache-control"), Some("no-store"));
 
-    let keys: Vec<&str> = body
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = common::keys(&body);
     assert_eq!(
         keys,
         [
@@ -50,12 +45,7 @@ async fn register_returns_201_with_the_user_and_a_working_token(backend: Backend
         ]
     );
     let user = &body["user"];
-    let user_keys: Vec<&str> = user
-        .as_object()
-        .expect("user object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let user_keys = common::keys(user);
     assert_eq!(
         user_keys,
         [

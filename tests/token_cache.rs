@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{spawn_app_with, spawn_on, Backend, TestApp};
+use common::{spawn_app_with, spawn_on, token_id, Backend, TestApp};
 use serde_json::json;
 
 backend_tests!(
@@ -25,13 +25,6 @@ async fn long_ttl_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |c| c.token_cache_ttl = Duration::from_secs(3600)).await
 }
 
-fn id_of(token: &str) -> i64 {
-    token
-        .split_once('|')
-        .and_then(|(id, _)| id.parse().ok())
-        .expect("token has an id")
-}
-
 /// Uses `token` once so that the instance caches it.
 async fn cache(app: &TestApp, token: &str) {
     app.get_auth("/api/user", token).await.expect(200);
@@ -45,7 +38,7 @@ async fn a_cached_token_needs_no_query(backend: Backend) {
     // which is the point of the cache (and shows the tests below test the cache).
     app.execute(&format!(
         "DELETE FROM personal_access_tokens WHERE id = {}",
-        id_of(&token)
+        token_id(&token)
     ))
     .await;
     app.get_auth("/api/user", &token).await.expect(200);
@@ -69,7 +62,7 @@ async fn delete_token_by_id_is_refused_at_once_even_when_cached(backend: Backend
     cache(&app, &revoked).await;
     app.send(
         "DELETE",
-        &format!("/api/tokens/{}", id_of(&revoked)),
+        &format!("/api/tokens/{}", token_id(&revoked)),
         Some(&manager),
         None,
     )
@@ -150,7 +143,7 @@ async fn an_expired_token_is_refused_from_the_cache(backend: Backend) {
     app.execute(&format!(
         "UPDATE personal_access_tokens SET expires_at = '{}' WHERE id = {}",
         expires.format("%Y-%m-%d %H:%M:%S"),
-        id_of(&token)
+        token_id(&token)
     ))
     .await;
     cache(&app, &token).await;
@@ -167,7 +160,7 @@ async fn ttl_zero_sees_a_sql_delete_at_once(backend: Backend) {
     cache(&app, &token).await;
     app.execute(&format!(
         "DELETE FROM personal_access_tokens WHERE id = {}",
-        id_of(&token)
+        token_id(&token)
     ))
     .await;
     app.get_auth("/api/user", &token)

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{spawn_app, spawn_app_with, Backend, TestApp, EMAIL, PASSWORD};
+use common::{spawn_app, spawn_app_with, token_id, Backend, TestApp, EMAIL, PASSWORD};
 use serde_json::{json, Value};
 
 backend_tests!(
@@ -34,15 +34,6 @@ fn timestamp(v: &Value) -> chrono::DateTime<chrono::Utc> {
 
 fn secret_of(plain: &str) -> &str {
     plain.split_once('|').expect("<id>|<secret>").1
-}
-
-fn id_of(plain: &str) -> i64 {
-    plain
-        .split_once('|')
-        .expect("<id>|<secret>")
-        .0
-        .parse()
-        .expect("numeric id")
 }
 
 /// The `token` column of every row.
@@ -80,12 +71,7 @@ async fn list_shows_own_tokens_with_current_and_no_secrets(backend: Backend) {
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     let data = body["data"].as_array().expect("data");
     assert_eq!(data.len(), 2, "{body}");
-    let keys: Vec<&str> = data[0]
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = common::keys(&data[0]);
     assert_eq!(
         keys,
         [
@@ -98,14 +84,14 @@ async fn list_shows_own_tokens_with_current_and_no_secrets(backend: Backend) {
             "current"
         ]
     );
-    assert_eq!(data[0]["id"], id_of(&first));
+    assert_eq!(data[0]["id"], token_id(&first));
     assert_eq!(data[0]["name"], "laptop");
     assert_eq!(data[0]["abilities"], json!(["*"]));
     assert_eq!(data[0]["current"], false);
     assert_eq!(data[0]["expires_at"], Value::Null);
     assert_eq!(data[0]["last_used_at"], Value::Null, "never used yet");
     timestamp(&data[0]["created_at"]);
-    assert_eq!(data[1]["id"], id_of(&second));
+    assert_eq!(data[1]["id"], token_id(&second));
     assert_eq!(data[1]["name"], "phone");
     assert_eq!(
         data[1]["abilities"],
@@ -131,7 +117,7 @@ async fn list_shows_own_tokens_with_current_and_no_secrets(backend: Backend) {
         .filter(|t| t["current"] == true)
         .map(|t| &t["id"])
         .collect();
-    assert_eq!(current, [&json!(id_of(&first))]);
+    assert_eq!(current, [&json!(token_id(&first))]);
 
     // The other user sees only their own.
     let body = app.get_auth("/api/tokens", &others).await.expect(200);
@@ -146,7 +132,7 @@ async fn every_management_route_needs_tokens_manage(backend: Backend) {
         .token_with(&["planets:create", "planets:update", "planets:delete"])
         .await;
     let victim = app.token().await;
-    let victim_path = format!("/api/tokens/{}", id_of(&victim));
+    let victim_path = format!("/api/tokens/{}", token_id(&victim));
     let create = json!({"name": "x"});
     for (method, path, body) in [
         ("GET", "/api/tokens", None),
@@ -185,12 +171,7 @@ async fn create_returns_201_with_a_working_token_of_the_abilities_asked(backend:
         .await;
     let body = reply.expect(201);
     assert_eq!(reply.header("cache-control"), Some("no-store"));
-    let keys: Vec<&str> = body
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = common::keys(&body);
     assert_eq!(
         keys,
         [
@@ -234,7 +215,7 @@ async fn create_returns_201_with_a_working_token_of_the_abilities_asked(backend:
     // It is listed under the trimmed name.
     let list = app.get_auth("/api/tokens", &manager).await.expect(200);
     assert_eq!(list["data"][1]["name"], "ci-deploy");
-    assert_eq!(list["data"][1]["id"], id_of(created));
+    assert_eq!(list["data"][1]["id"], token_id(created));
     assert_eq!(list["data"][1]["current"], false);
 
     // Without abilities it gets `*` (the caller holds `*`); under /api/v1 too.
@@ -384,7 +365,7 @@ async fn delete_one_gives_204_and_the_token_stops_working_at_once(backend: Backe
     // Used (and so cached) right before the revocation.
     app.get_auth("/api/user", &doomed).await.expect(200);
 
-    let path = format!("/api/tokens/{}", id_of(&doomed));
+    let path = format!("/api/tokens/{}", token_id(&doomed));
     let reply = app.send("DELETE", &path, Some(&manager), None).await;
     reply.expect(204);
     app.get_auth("/api/user", &doomed)
@@ -410,7 +391,7 @@ async fn delete_one_gives_204_and_the_token_stops_working_at_once(backend: Backe
     }
 
     // A token may delete itself.
-    let own = format!("/api/v1/tokens/{}", id_of(&manager));
+    let own = format!("/api/v1/tokens/{}", token_id(&manager));
     app.send("DELETE", &own, Some(&manager), None)
         .await
         .expect(204);
@@ -419,7 +400,7 @@ async fn delete_one_gives_204_and_the_token_stops_working_at_once(backend: Backe
         .expect_unauthenticated(true);
     let left = app.get_auth("/api/tokens", &survivor).await.expect(200);
     assert_eq!(left["data"].as_array().map(Vec::len), Some(1));
-    assert_eq!(left["data"][0]["id"], id_of(&survivor));
+    assert_eq!(left["data"][0]["id"], token_id(&survivor));
 }
 
 async fn another_users_token_id_is_a_404_and_keeps_working(backend: Backend) {
@@ -428,7 +409,7 @@ async fn another_users_token_id_is_a_404_and_keeps_working(backend: Backend) {
     let theirs = other_user_token(&app).await;
     app.get_auth("/api/user", &theirs).await.expect(200);
 
-    let path = format!("/api/tokens/{}", id_of(&theirs));
+    let path = format!("/api/tokens/{}", token_id(&theirs));
     let body = app
         .send("DELETE", &path, Some(&mine), None)
         .await
@@ -571,7 +552,7 @@ async fn a_token_past_its_expires_at_is_a_401(backend: Backend) {
 
     app.execute(&format!(
         "UPDATE personal_access_tokens SET expires_at = '2020-01-01 00:00:00' WHERE id = {}",
-        id_of(&token)
+        token_id(&token)
     ))
     .await;
     app.get_auth("/api/user", &token)
@@ -591,7 +572,7 @@ async fn a_token_past_its_expires_at_is_a_401(backend: Backend) {
         .format("%Y-%m-%d %H:%M:%S");
     app.execute(&format!(
         "UPDATE personal_access_tokens SET expires_at = '{soon}' WHERE id = {}",
-        id_of(&ahead)
+        token_id(&ahead)
     ))
     .await;
     app.get_auth("/api/user", &ahead).await.expect(200);
@@ -600,7 +581,7 @@ async fn a_token_past_its_expires_at_is_a_401(backend: Backend) {
         .format("%Y-%m-%d %H:%M:%S");
     app.execute(&format!(
         "UPDATE personal_access_tokens SET expires_at = '{just_gone}' WHERE id = {}",
-        id_of(&ahead)
+        token_id(&ahead)
     ))
     .await;
     app.get_auth("/api/user", &ahead)
@@ -646,7 +627,7 @@ async fn token_expiration_minutes_limits_every_token(backend: Backend) {
         (chrono::Utc::now() - chrono::Duration::minutes(61))
             .naive_utc()
             .format("%Y-%m-%d %H:%M:%S"),
-        id_of(&token)
+        token_id(&token)
     ))
     .await;
     app.get_auth("/api/user", &token)

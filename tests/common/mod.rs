@@ -238,6 +238,25 @@ impl Drop for TestApp {
     }
 }
 
+/// The keys of a JSON object, in the order the server wrote them.
+pub fn keys(v: &Value) -> Vec<&str> {
+    v.as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+/// The id part of a plain-text token `<id>|<secret>`.
+pub fn token_id(plain: &str) -> i64 {
+    plain
+        .split_once('|')
+        .expect("<id>|<secret>")
+        .0
+        .parse()
+        .expect("numeric id")
+}
+
 /// A response read in full.
 #[derive(Debug)]
 pub struct Reply {
