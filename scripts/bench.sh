@@ -36,6 +36,7 @@
 #   TOKEN_CACHE_TTL_SECONDS, ...) from the environment; RUST_LOG defaults to warn.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 ROOT=$PWD
 
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
@@ -219,15 +220,6 @@ login_token() {
   FIELD=$field python3 -c 'import json,os,sys; print(json.load(sys.stdin)[os.environ["FIELD"]])' <<<"$out"
 }
 
-wait_http() { # URL PID
-  for _ in $(seq 1 150); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then return 1; fi
-    sleep 0.2
-  done
-  return 1
-}
-
 JSON_LOGIN='{"email":"test@example.com","password":"password"}'
 
 # --- ours ---------------------------------------------------------------------
@@ -250,7 +242,7 @@ bench_ours() {
   DATABASE_URL=$url BIND_ADDR=127.0.0.1:$PORT LOGIN_MAX_ATTEMPTS=1000000 \
     "$BIN" serve --seed >"$OUT/server-$backend.log" 2>&1 &
   SERVER_PID=$!
-  wait_http "http://127.0.0.1:$PORT/health" "$SERVER_PID" ||
+  wait_healthy "http://127.0.0.1:$PORT" 30 "$SERVER_PID" ||
     die "the server did not come up on $backend; see $OUT/server-$backend.log"
   base=http://127.0.0.1:$PORT/api/v1
   token=$(login_token "$base" json token) || die "login failed on $backend"

@@ -15,6 +15,7 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 export BASE_URL="${BASE_URL:-http://127.0.0.1:8001}"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 WAIT_SECONDS="${WAIT_SECONDS:-30}"
@@ -50,13 +51,8 @@ fi
 
 # The server is started by the caller; give it a moment to come up.
 log "waiting up to ${WAIT_SECONDS}s for $BASE_URL/health"
-deadline=$((SECONDS + WAIT_SECONDS))
-until curl -fsS -o /dev/null --max-time 2 "$BASE_URL/health" 2>/dev/null; do
-  if ((SECONDS >= deadline)); then
-    die "$BASE_URL/health did not answer 200 within ${WAIT_SECONDS}s: is the server running? (CORS_ALLOWED_ORIGINS=http://localhost:${E2E_CORS_PORT:-3000} target/debug/mission-control serve --seed)"
-  fi
-  sleep 0.5
-done
+wait_healthy "$BASE_URL" "$WAIT_SECONDS" ||
+  die "$BASE_URL/health did not answer 200 within ${WAIT_SECONDS}s: is the server running? (CORS_ALLOWED_ORIGINS=http://localhost:${E2E_CORS_PORT:-3000} target/debug/mission-control serve --seed)"
 
 mkdir -p target/e2e
 rm -f target/e2e/failure-*.png

@@ -4,6 +4,7 @@
 # collection against it. Used by scripts/test.sh; needs a built target/debug binary.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 
 BIN="${MC_BIN:-target/debug/mission-control}"
 PORT="${LIVE_PORT:-18001}"
@@ -19,11 +20,7 @@ server=$!
 cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-for _ in $(seq 1 100); do
-  curl -fsS "$BASE_URL/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fsS "$BASE_URL/health" >/dev/null || { cat "$log"; echo "live-tests: the server did not start" >&2; exit 1; }
+wait_healthy "$BASE_URL" 10 "$server" || { cat "$log"; echo "live-tests: the server did not start" >&2; exit 1; }
 
 scripts/e2e.sh
 scripts/newman.sh

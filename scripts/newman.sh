@@ -11,6 +11,7 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 BASE_URL="${BASE_URL:-http://127.0.0.1:8001}"
 NEWMAN_VERSION="${NEWMAN_VERSION:-6.2.2}"
 WAIT_SECONDS="${WAIT_SECONDS:-30}"
@@ -32,13 +33,8 @@ if [[ ! -x "$NEWMAN" || "$(installed_version)" != "$NEWMAN_VERSION" ]]; then
 fi
 
 log "waiting up to ${WAIT_SECONDS}s for $BASE_URL/health"
-deadline=$((SECONDS + WAIT_SECONDS))
-until curl -fsS -o /dev/null --max-time 2 "$BASE_URL/health" 2>/dev/null; do
-  if ((SECONDS >= deadline)); then
-    die "$BASE_URL/health did not answer 200 within ${WAIT_SECONDS}s: is the server running (target/debug/mission-control serve --seed)?"
-  fi
-  sleep 0.5
-done
+wait_healthy "$BASE_URL" "$WAIT_SECONDS" ||
+  die "$BASE_URL/health did not answer 200 within ${WAIT_SECONDS}s: is the server running (target/debug/mission-control serve --seed)?"
 
 exec "$NEWMAN" run postman/mission-control.postman_collection.json \
   -e postman/mission-control.postman_environment.json \

@@ -13,6 +13,7 @@
 # OPENAPI_SPEC_VALIDATOR_VERSION (0.9.0).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 
 VENV=target/openapi-venv
 VERSION="${OPENAPI_SPEC_VALIDATOR_VERSION:-0.9.0}"
@@ -52,10 +53,7 @@ else
   server=$!
   cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
   trap cleanup EXIT
-  for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/health" 2>/dev/null && break
-    sleep 0.1
-  done
+  wait_healthy "http://127.0.0.1:$PORT" 10 "$server" || true # the fetch below reports it
   curl -fsS --max-time 10 "http://127.0.0.1:$PORT/openapi.json" -o "$SPEC" ||
     { cat "$work/server.log" >&2; die "could not fetch /openapi.json from $BIN"; }
 fi

@@ -12,6 +12,7 @@
 # installed with pip into a virtualenv under target/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 
 BIN="${MC_BIN:-target/debug/mission-control}"
 PORT="${SCHEMATHESIS_PORT:-18021}"
@@ -37,11 +38,7 @@ server=$!
 cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-for _ in $(seq 1 100); do
-  curl -fsS "$URL/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fsS "$URL/health" >/dev/null || { cat "$log"; echo "schemathesis: the server did not start" >&2; exit 1; }
+wait_healthy "$URL" 10 "$server" || { cat "$log"; echo "schemathesis: the server did not start" >&2; exit 1; }
 curl -fsS "$URL/openapi.json" >/dev/null || { echo "schemathesis: no GET /openapi.json" >&2; exit 1; }
 
 token=$(curl -fsS -X POST "$URL/api/login" -H 'Content-Type: application/json' \

@@ -17,6 +17,7 @@
 # timed test: wrk runs as fast as the machine allows, and the rate is reported.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 
 DURATION="${DURATION:-60s}"
 WARMUP="${WARMUP:-10s}"
@@ -53,11 +54,7 @@ DATABASE_URL="$PG/$db" BIND_ADDR="127.0.0.1:$PORT" BCRYPT_COST="${SOAK_BCRYPT_CO
   LOGIN_MAX_ATTEMPTS=1000000 SHUTDOWN_GRACE_SECONDS=5 RUST_LOG=warn \
   "$BIN" serve --seed >"$log" 2>&1 &
 server=$!
-for _ in $(seq 1 300); do
-  curl -fsS "$URL/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fsS "$URL/health" >/dev/null || { cat "$log"; echo "soak: the server did not start" >&2; exit 1; }
+wait_healthy "$URL" 30 "$server" || { cat "$log"; echo "soak: the server did not start" >&2; exit 1; }
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$server/status"; }
 run_wrk() { # duration, output file
