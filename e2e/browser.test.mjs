@@ -21,36 +21,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { BASE_URL, EMAIL, PASSWORD, TIMEOUT_MS, launchBrowser, outDir, repoRoot } from './settings.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..');
 const webDir = join(repoRoot, 'web');
-const outDir = join(repoRoot, 'target', 'e2e');
-
-const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8001').replace(/\/+$/, '');
 const API = `${BASE_URL}/api/v1`;
-const EMAIL = process.env.E2E_EMAIL || 'test@example.com';
-const PASSWORD = process.env.E2E_PASSWORD || 'password';
 const CORS_PORT = Number(process.env.E2E_CORS_PORT || 3000);
 const CORS_ORIGIN = `http://localhost:${CORS_PORT}`;
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS || 15000);
 const TOKEN_CACHE_TTL_MS = Number(process.env.TOKEN_CACHE_TTL_SECONDS ?? 1) * 1000;
-
-// These flags matter on a closed network: no background fetches, no QUIC, no sandbox (root).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
@@ -63,16 +41,6 @@ const cssString = (s) => JSON.stringify(String(s));
 let browser;
 
 // ------------------------------------------------------------------------------------ helpers
-
-async function launchBrowser() {
-  try {
-    return await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
-  } catch (err) {
-    throw new Error(
-      `Could not launch Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH): ${err.message}`,
-    );
-  }
-}
 
 // A page that records what must never happen: CSP violations and uncaught script errors.
 async function openPage(context) {

@@ -13,28 +13,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const outDir = join(resolve(here, '..'), 'target', 'e2e');
-
-const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8001').replace(/\/+$/, '');
-const EMAIL = process.env.E2E_EMAIL || 'test@example.com';
-const PASSWORD = process.env.E2E_PASSWORD || 'password';
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS || 15000);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { join } from 'node:path';
+import { BASE_URL, EMAIL, PASSWORD, TIMEOUT_MS, launchBrowser, outDir } from './settings.mjs';
 
 describe(`Swagger UI at ${BASE_URL}/docs`, () => {
   let browser;
@@ -44,7 +24,7 @@ describe(`Swagger UI at ${BASE_URL}/docs`, () => {
 
   before(async () => {
     await mkdir(outDir, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(TIMEOUT_MS);
